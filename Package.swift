@@ -1,0 +1,77 @@
+// swift-tools-version:6.1
+// Waypost: a peer-to-peer, offline-first sync node for case files and service directories.
+
+import PackageDescription
+
+/// Upcoming features every target builds with (see STYLE.md: "Public API").
+let strictSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "Waypost",
+    products: [
+        .executable(name: "waypost", targets: ["waypost"]),
+        .library(name: "WaypostCore", targets: ["WaypostCore"]),
+        .library(name: "WaypostStore", targets: ["WaypostStore"]),
+        .library(name: "WaypostBundle", targets: ["WaypostBundle"]),
+        .library(name: "WaypostNode", targets: ["WaypostNode"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // The pure merge core: clocks, versions, schema, CRDT rules. Standard library only.
+        .target(name: "WaypostCore"),
+
+        // libsodium, as the Debian package ships it.
+        .systemLibrary(
+            name: "CSodium",
+            pkgConfig: "libsodium",
+            providers: [.apt(["libsodium-dev"])]
+        ),
+        // Keys and randomness behind a small Swift API.
+        .target(name: "WaypostCrypto", dependencies: ["CSodium", "WaypostCore"]),
+
+        // The bundle file format: encoding and decoding, no I/O beyond bytes.
+        .target(name: "WaypostBundle", dependencies: ["WaypostCore"]),
+
+        // The SQLite replica.
+        .target(
+            name: "WaypostStore",
+            dependencies: [
+                "WaypostCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ]
+        ),
+
+        // A node's home directory: identity, replica, peers, bundles.
+        .target(
+            name: "WaypostNode",
+            dependencies: ["WaypostCore", "WaypostCrypto", "WaypostBundle", "WaypostStore"]
+        ),
+
+        // The command-line interface: argument parsing and printing only.
+        .executableTarget(
+            name: "waypost",
+            dependencies: [
+                "WaypostCore", "WaypostNode", "WaypostStore", "WaypostBundle",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        .testTarget(name: "WaypostCoreTests", dependencies: ["WaypostCore"]),
+        .testTarget(name: "WaypostBundleTests", dependencies: ["WaypostCore", "WaypostBundle"]),
+        .testTarget(name: "WaypostStoreTests", dependencies: ["WaypostCore", "WaypostStore"]),
+        .testTarget(name: "WaypostCryptoTests", dependencies: ["WaypostCore", "WaypostCrypto"]),
+        .testTarget(name: "WaypostCLITests", dependencies: ["WaypostCore"]),
+    ]
+)
+
+for target in package.targets where target.type != .system {
+    target.swiftSettings = (target.swiftSettings ?? []) + strictSettings
+}
