@@ -39,12 +39,25 @@ public struct RecordID: Sendable, Hashable, Comparable, CustomStringConvertible 
 
     public static func < (lhs: RecordID, rhs: RecordID) -> Bool { lhs.text < rhs.text }
 
-    private static func group(_ compact: String) -> String {
+    static func group(_ compact: String) -> String {
         var output = ""
         for (index, character) in compact.enumerated() {
             if index > 0 && index % 4 == 0 { output += "-" }
             output.append(character)
         }
         return output
+    }
+}
+
+extension RecordID {
+    /// The id's 10 bytes, as the bundle format carries it.
+    public var bytes: [UInt8] {
+        Base32.decode(text.filter { $0 != "-" })!
+    }
+
+    /// The id whose 10 bytes these are, or nil if there are not 10.
+    public init?(bytes: [UInt8]) {
+        guard bytes.count == 10 else { return nil }
+        self = RecordID(canonical: RecordID.group(Base32.encode(bytes).lowercased()))
     }
 }

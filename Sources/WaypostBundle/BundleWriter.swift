@@ -1,0 +1,123 @@
+import WaypostCore
+
+/// Writes bundles in format version 1 (`Protocol/bundle.md`).
+public enum BundleWriter {
+    /// The bytes of `bundle`.
+    ///
+    /// - Precondition: each origin's changes appear in ascending sequence order.
+    public static func encode(_ bundle: Bundle) -> [UInt8] {
+        var nodeTable = NodeTable()
+        nodeTable.index(of: bundle.sender)
+        for origin in bundle.senderVersions.origins { nodeTable.index(of: origin) }
+        for change in bundle.changes {
+            nodeTable.index(of: change.dot.origin)
+            for dot in change.operation.supersedes { nodeTable.index(of: dot.origin) }
+        }
+
+        var output = ByteWriter(capacity: 64 + bundle.changes.count * 48)
+        output.write(bytes: Bundle.magic)
+        output.write(bigEndian: Bundle.formatVersion)
+
+        var header = ByteWriter()
+        header.write(bytes: bundle.sender.bytes)
+        header.write(bigEndian: bundle.createdAt)
+        header.write(varint: UInt64(nodeTable.nodes.count))
+        for node in nodeTable.nodes { header.write(bytes: node.bytes) }
+        let origins = bundle.senderVersions.origins
+        header.write(varint: UInt64(origins.count))
+        for origin in origins {
+            header.write(varint: UInt64(nodeTable.index(of: origin)))
+            header.write(varint: bundle.senderVersions[origin])
+        }
+        var frameCount = 0
+        appendFrame(.header, header.bytes, to: &output)
+        frameCount += 1
+
+        // Runs of consecutive changes of one origin, at most `changesPerFrame` each.
+        var start = 0
+        let changes = bundle.changes
+        while start < changes.count {
+            var end = start + 1
+            while end < changes.count, end - start < BundleLimits.changesPerFrame,
+                changes[end].dot.origin == changes[start].dot.origin,
+                changes[end].dot.sequence == changes[end - 1].dot.sequence + 1
+            {
+                end += 1
+            }
+            appendFrame(.changes, encodeRun(changes[start..<end], nodeTable: &nodeTable), to: &output)
+            frameCount += 1
+            start = end
+        }
+
+        var trailer = ByteWriter()
+        trailer.write(varint: UInt64(frameCount))
+        trailer.write(varint: UInt64(changes.count))
+        appendFrame(.end, trailer.bytes, to: &output)
+        return output.bytes
+    }
+
+    private static func encodeRun(_ run: ArraySlice<Change>, nodeTable: inout NodeTable) -> [UInt8] {
+        var payload = ByteWriter(capacity: run.count * 48)
+        payload.write(varint: UInt64(nodeTable.index(of: run.first!.dot.origin)))
+        payload.write(varint: run.first!.dot.sequence)
+        payload.write(varint: UInt64(run.count))
+        var previous: UInt64 = 0
+        for change in run {
+            payload.write(zigzag: Int64(bitPattern: change.timestamp.rawValue &- previous))
+            previous = change.timestamp.rawValue
+            payload.write(change.collection.rawValue)
+            payload.write(bytes: change.record.bytes)
+            payload.write(string: change.field)
+            switch change.operation {
+            case .assign(let value, let supersedes):
+                payload.write(OperationCode.assign.rawValue)
+                payload.write(string: value)
+                writeDots(supersedes, to: &payload, nodeTable: &nodeTable)
+            case .insert(let element):
+                payload.write(OperationCode.insert.rawValue)
+                payload.write(string: element)
+            case .remove(let element, let supersedes):
+                payload.write(OperationCode.remove.rawValue)
+                payload.write(string: element)
+                writeDots(supersedes, to: &payload, nodeTable: &nodeTable)
+            case .increment(let amount):
+                payload.write(OperationCode.increment.rawValue)
+                payload.write(zigzag: amount)
+            case .append(let entry):
+                payload.write(OperationCode.append.rawValue)
+                payload.write(string: entry)
+            }
+        }
+        return payload.bytes
+    }
+
+    private static func writeDots(_ dots: [Dot], to payload: inout ByteWriter, nodeTable: inout NodeTable) {
+        payload.write(varint: UInt64(dots.count))
+        for dot in dots {
+            payload.write(varint: UInt64(nodeTable.index(of: dot.origin)))
+            payload.write(varint: dot.sequence)
+        }
+    }
+
+    private static func appendFrame(_ type: FrameType, _ payload: [UInt8], to output: inout ByteWriter) {
+        let start = output.bytes.count
+        output.write(type.rawValue)
+        output.write(bigEndian: UInt32(payload.count))
+        output.write(bytes: payload)
+        output.write(bigEndian: CRC32C.checksum(output.bytes, start..<output.bytes.count))
+    }
+}
+
+/// The bundle's table of node ids, so that each change names its origin by a small index.
+struct NodeTable {
+    private(set) var nodes: [NodeID] = []
+    private var indexes: [NodeID: Int] = [:]
+
+    @discardableResult
+    mutating func index(of node: NodeID) -> Int {
+        if let index = indexes[node] { return index }
+        indexes[node] = nodes.count
+        nodes.append(node)
+        return nodes.count - 1
+    }
+}

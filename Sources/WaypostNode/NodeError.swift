@@ -1,0 +1,33 @@
+/// An error from a node's home directory, its identity or its bundles, with a message a person can
+/// act on and the underlying cause.
+public struct NodeError: Error, Sendable, CustomStringConvertible {
+    /// What kind of problem.
+    public enum Code: String, Sendable, Hashable {
+        /// There is no node in this home directory.
+        case noNode = "no-node"
+        /// There is a node here already.
+        case alreadyInitialised = "already-initialised"
+        /// A file could not be read or written.
+        case file
+        /// A bundle could not be read or applied.
+        case bundle
+        /// The identity key is missing, unreadable or damaged.
+        case identity
+    }
+
+    /// What kind of problem.
+    public let code: Code
+    /// One line a person can act on.
+    public let message: String
+    /// The error underneath, if any.
+    public let cause: (any Error & Sendable)?
+
+    /// Makes an error.
+    public init(_ code: Code, _ message: String, cause: (any Error & Sendable)? = nil) {
+        self.code = code
+        self.message = message
+        self.cause = cause
+    }
+
+    public var description: String { message }
+}

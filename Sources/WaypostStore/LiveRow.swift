@@ -1,0 +1,59 @@
+import Foundation
+import GRDB
+import WaypostCore
+
+/// Reads rows of the `live` table into ``WaypostCore/LiveValue``s and record views.
+enum LiveRow {
+    /// Decodes `origin, sequence, timestamp, value`.
+    static func decode(_ row: Row, origins: OriginTable) throws -> LiveValue {
+        guard let origin = origins.node(row[0]) else {
+            throw StoreError(.database, "a live value names an unknown origin; the replica is damaged")
+        }
+        return LiveValue(
+            dot: Dot(origin: origin, sequence: UInt64(row[1] as Int64)),
+            timestamp: HybridTimestamp(rawValue: UInt64(bitPattern: row[2] as Int64)), value: row[3])
+    }
+
+    /// One record's view, from its live values.
+    static func view(of key: FieldAddress.RecordKey, _ db: Database, origins: OriginTable, schema: Schema) throws
+        -> RecordView
+    {
+        var fields: [String: [LiveValue]] = [:]
+        let rows = try Row.fetchAll(
+            db.cachedStatement(
+                sql: "SELECT origin, sequence, timestamp, value, field FROM live WHERE collection = ? AND record = ?"),
+            arguments: [Int64(key.collection.rawValue), key.record.text])
+        for row in rows {
+            fields[row[4], default: []].append(try decode(row, origins: origins))
+        }
+        return RecordView(collection: key.collection, id: key.record, live: fields, schema: schema)
+    }
+}
+
+/// Writes a record's shown values to the `shown` table behind the SQL views: registers as typed
+/// values (text, integer, real, 0/1), sets, logs and entries as canonical JSON text.
+enum ShownRow {
+    static func replace(_ view: RecordView, _ db: Database, schema: Schema) throws {
+        let collection = Int64(view.collection.rawValue)
+        try db.cachedStatement(sql: "DELETE FROM shown WHERE collection = ? AND record = ?")
+            .execute(arguments: [collection, view.id.text])
+        guard case .object(let root) = view.json(schema: schema), case .object(let fields)? = root["fields"] else {
+            return
+        }
+        let conflicts = view.conflicts
+        let insert = try db.cachedStatement(
+            sql: "INSERT INTO shown (collection, record, field, value, conflicted) VALUES (?, ?, ?, ?, ?)")
+        for (name, json) in fields {
+            let value: (any DatabaseValueConvertible)?
+            switch json {
+            case .null: value = nil
+            case .bool(let flag): value = flag ? 1 : 0
+            case .number(let text): value = Int64(text).map { $0 as any DatabaseValueConvertible } ?? Double(text)
+            case .string(let text): value = text
+            case .array, .object: value = json.canonical
+            }
+            let conflictCount = conflicts.filter { $0.field == name || $0.field.hasPrefix(name + ".") }.count
+            try insert.execute(arguments: [collection, view.id.text, name, value, conflictCount])
+        }
+    }
+}

@@ -1,0 +1,56 @@
+import Foundation
+import GRDB
+import WaypostCore
+
+/// The `origins` table as one transaction sees it: node ids interned as small integers, with the
+/// highest sequence applied from each. Loaded at the start of a transaction, written back as it goes.
+struct OriginTable {
+    struct Entry {
+        let id: Int64
+        var sequence: UInt64
+        var latestTimestamp: UInt64
+    }
+
+    private(set) var byNode: [NodeID: Entry] = [:]
+    private(set) var byID: [Int64: NodeID] = [:]
+
+    init(_ db: Database) throws {
+        for row in try Row.fetchAll(db, sql: "SELECT id, node, sequence, latest_timestamp FROM origins") {
+            let node = NodeID(bytes: Array(row["node"] as Data))
+            let id: Int64 = row["id"]
+            byNode[node] = Entry(
+                id: id, sequence: UInt64(row["sequence"] as Int64),
+                latestTimestamp: UInt64(bitPattern: row["latest_timestamp"] as Int64))
+            byID[id] = node
+        }
+    }
+
+    /// The id of `node`, adding it to the table if it is new.
+    mutating func id(of node: NodeID, _ db: Database) throws -> Int64 {
+        if let entry = byNode[node] { return entry.id }
+        try db.execute(sql: "INSERT INTO origins (node) VALUES (?)", arguments: [Data(node.bytes)])
+        let id = db.lastInsertedRowID
+        byNode[node] = Entry(id: id, sequence: 0, latestTimestamp: 0)
+        byID[id] = node
+        return id
+    }
+
+    func sequence(of node: NodeID) -> UInt64 { byNode[node]?.sequence ?? 0 }
+
+    func node(_ id: Int64) -> NodeID? { byID[id] }
+
+    /// Records that `change` is applied.
+    mutating func advance(_ change: Change, _ db: Database) throws {
+        let id = try id(of: change.dot.origin, db)
+        var entry = byNode[change.dot.origin]!
+        entry.sequence = change.dot.sequence
+        entry.latestTimestamp = max(entry.latestTimestamp, change.timestamp.rawValue)
+        byNode[change.dot.origin] = entry
+        try db.cachedStatement(sql: "UPDATE origins SET sequence = ?, latest_timestamp = ? WHERE id = ?")
+            .execute(arguments: [Int64(entry.sequence), Int64(bitPattern: entry.latestTimestamp), id])
+    }
+
+    var versions: VersionVector {
+        VersionVector(byNode.mapValues(\.sequence))
+    }
+}

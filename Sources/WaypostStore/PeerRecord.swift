@@ -1,0 +1,17 @@
+public import WaypostCore
+
+/// A node this one exchanges changes with, as the `peers` table records it.
+public struct PeerRecord: Sendable, Hashable {
+    /// The local name an admin gave it (`waypost peer add NAME NODE-ID`).
+    public let name: String
+    /// Its node id.
+    public let node: NodeID
+    /// When it was added, milliseconds since the Unix epoch.
+    public let addedAt: UInt64
+    /// When a bundle from it was last imported.
+    public let lastImportAt: UInt64?
+    /// When a bundle for it was last exported.
+    public let lastExportAt: UInt64?
+    /// What it had seen when it last sent us a bundle.
+    public let seen: VersionVector
+}

@@ -1,0 +1,115 @@
+import GRDB
+import WaypostCore
+
+/// The replica's tables, created by GRDB's `DatabaseMigrator` (which records each applied migration
+/// in `grdb_migrations`), and its read-only views, rebuilt from ``WaypostCore/Schema`` on every open so
+/// that a field added to the schema appears as a column with no migration.
+///
+/// Tables (`Protocol/replica.md` describes them for people who query the replica with `sqlite3`):
+/// - `meta`: this node's id, name and clock.
+/// - `origins`: every node whose changes the replica holds, with the highest sequence applied.
+/// - `changes`: every change ever applied, the history that is relayed to other nodes.
+/// - `live`: the values currently part of each field's state (not overwritten, not removed).
+/// - `superseded`: dots overwritten at an address, kept so a late arrival stays overwritten.
+/// - `records`, `shown`: each record, and each field's shown value, behind the `cases` and
+///   `services` views.
+/// - `peers`, `peer_versions`: the nodes this one exchanges bundles with, and what each has seen.
+enum ReplicaSchema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-replica") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE meta (key TEXT PRIMARY KEY NOT NULL, value ANY) STRICT;
+                    CREATE TABLE origins (
+                        id INTEGER PRIMARY KEY,
+                        node BLOB NOT NULL UNIQUE,
+                        sequence INTEGER NOT NULL DEFAULT 0,
+                        latest_timestamp INTEGER NOT NULL DEFAULT 0
+                    ) STRICT;
+                    CREATE TABLE changes (
+                        origin INTEGER NOT NULL REFERENCES origins(id),
+                        sequence INTEGER NOT NULL,
+                        timestamp INTEGER NOT NULL,
+                        collection INTEGER NOT NULL,
+                        record TEXT NOT NULL,
+                        field TEXT NOT NULL,
+                        operation INTEGER NOT NULL,
+                        value TEXT NOT NULL,
+                        supersedes BLOB,
+                        PRIMARY KEY (origin, sequence)
+                    ) STRICT, WITHOUT ROWID;
+                    CREATE INDEX changes_by_record ON changes (collection, record);
+                    CREATE TABLE live (
+                        collection INTEGER NOT NULL,
+                        record TEXT NOT NULL,
+                        field TEXT NOT NULL,
+                        origin INTEGER NOT NULL,
+                        sequence INTEGER NOT NULL,
+                        timestamp INTEGER NOT NULL,
+                        value TEXT NOT NULL,
+                        PRIMARY KEY (collection, record, field, origin, sequence)
+                    ) STRICT, WITHOUT ROWID;
+                    CREATE TABLE superseded (
+                        collection INTEGER NOT NULL,
+                        record TEXT NOT NULL,
+                        field TEXT NOT NULL,
+                        origin INTEGER NOT NULL,
+                        sequence INTEGER NOT NULL,
+                        PRIMARY KEY (collection, record, field, origin, sequence)
+                    ) STRICT, WITHOUT ROWID;
+                    CREATE TABLE records (
+                        collection INTEGER NOT NULL,
+                        record TEXT NOT NULL,
+                        created INTEGER NOT NULL,
+                        PRIMARY KEY (collection, record)
+                    ) STRICT, WITHOUT ROWID;
+                    CREATE TABLE shown (
+                        collection INTEGER NOT NULL,
+                        record TEXT NOT NULL,
+                        field TEXT NOT NULL,
+                        value ANY,
+                        conflicted INTEGER NOT NULL DEFAULT 0,
+                        PRIMARY KEY (collection, record, field)
+                    ) STRICT, WITHOUT ROWID;
+                    CREATE INDEX shown_conflicted ON shown (conflicted) WHERE conflicted > 0;
+                    CREATE TABLE peers (
+                        name TEXT PRIMARY KEY NOT NULL,
+                        node BLOB NOT NULL UNIQUE,
+                        added_at INTEGER NOT NULL,
+                        last_import_at INTEGER,
+                        last_export_at INTEGER
+                    ) STRICT;
+                    CREATE TABLE peer_versions (
+                        peer TEXT NOT NULL REFERENCES peers(name) ON DELETE CASCADE,
+                        node BLOB NOT NULL,
+                        sequence INTEGER NOT NULL,
+                        PRIMARY KEY (peer, node)
+                    ) STRICT, WITHOUT ROWID;
+                    """)
+        }
+        return migrator
+    }
+
+    /// Rebuilds the `cases` and `services` views: one row per record, one column per field with its
+    /// shown value (sets, logs and entries as JSON text), and `conflicts`, the number of conflicted
+    /// fields.
+    static func createViews(_ db: Database, schema: Schema) throws {
+        for collection in RecordCollection.allCases {
+            let columns = schema[collection].fields.map { field in
+                "MAX(CASE WHEN s.field = '\(field.name)' THEN s.value END) AS \"\(field.name)\""
+            }
+            try db.execute(sql: "DROP VIEW IF EXISTS \(collection.viewName)")
+            try db.execute(
+                sql: """
+                    CREATE VIEW \(collection.viewName) AS
+                    SELECT r.record AS id, \(columns.joined(separator: ", ")),
+                           COALESCE(SUM(s.conflicted), 0) AS conflicts,
+                           strftime('%Y-%m-%dT%H:%M:%fZ', (r.created >> 16) / 1000.0, 'unixepoch') AS created_at
+                    FROM records r LEFT JOIN shown s ON s.collection = r.collection AND s.record = r.record
+                    WHERE r.collection = \(collection.rawValue)
+                    GROUP BY r.record
+                    """)
+        }
+    }
+}

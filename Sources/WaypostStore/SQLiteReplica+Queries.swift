@@ -1,0 +1,195 @@
+import Foundation
+import GRDB
+public import WaypostCore
+
+extension SQLiteReplica {
+    /// Everything this replica has seen, per origin.
+    public func versions() throws(StoreError) -> VersionVector {
+        try read { db in try OriginTable(db).versions }
+    }
+
+    /// A record as a person sees it, or nil if the replica does not hold it.
+    public func view(_ collection: RecordCollection, _ record: RecordID) throws(StoreError) -> RecordView? {
+        let schema = self.schema
+        return try read { db in
+            let exists = try Bool.fetchOne(
+                db, sql: "SELECT EXISTS (SELECT 1 FROM records WHERE collection = ? AND record = ?)",
+                arguments: [Int64(collection.rawValue), record.text]) ?? false
+            guard exists else { return nil }
+            return try LiveRow.view(
+                of: .init(collection: collection, record: record), db, origins: OriginTable(db), schema: schema)
+        }
+    }
+
+    /// Every record of a collection, by id.
+    public func views(_ collection: RecordCollection) throws(StoreError) -> [RecordView] {
+        let schema = self.schema
+        return try read { db in
+            let origins = try OriginTable(db)
+            var fieldsByRecord: [String: [String: [LiveValue]]] = [:]
+            for record in try String.fetchAll(
+                db, sql: "SELECT record FROM records WHERE collection = ?", arguments: [Int64(collection.rawValue)])
+            {
+                fieldsByRecord[record] = [:]
+            }
+            let rows = try Row.fetchCursor(
+                db, sql: "SELECT origin, sequence, timestamp, value, field, record FROM live WHERE collection = ?",
+                arguments: [Int64(collection.rawValue)])
+            while let row = try rows.next() {
+                fieldsByRecord[row[5], default: [:]][row[4], default: []].append(try LiveRow.decode(row, origins: origins))
+            }
+            return fieldsByRecord.keys.sorted().map { record in
+                RecordView(
+                    collection: collection, id: RecordID(canonical: record), live: fieldsByRecord[record]!, schema: schema)
+            }
+        }
+    }
+
+    /// Finds the one record whose id starts with `prefix` (dashes and case ignored), so people can type
+    /// the first few characters of an id.
+    ///
+    /// - Throws: ``StoreError`` `notFound` or `ambiguous`, naming the candidates.
+    public func findRecord(_ collection: RecordCollection, prefix: String) throws(StoreError) -> RecordID {
+        let compact = prefix.lowercased().filter { $0 != "-" }
+        guard !compact.isEmpty, compact.allSatisfy({ $0.isLetter || $0.isNumber }) else {
+            throw StoreError(.invalid, "'\(prefix)' is not a record id; ids look like k7f3-m2q9-x4c1-ab5d")
+        }
+        let matches = try read { db in
+            try String.fetchAll(
+                db, sql: "SELECT record FROM records WHERE collection = ? AND replace(record, '-', '') LIKE ? LIMIT 6",
+                arguments: [Int64(collection.rawValue), compact + "%"])
+        }
+        switch matches.count {
+        case 0: throw StoreError(.notFound, "no \(collection) with id \(prefix); see 'waypost \(collection) list'")
+        case 1: return RecordID(canonical: matches[0])
+        default:
+            throw StoreError(
+                .ambiguous, "'\(prefix)' matches several records (\(matches.prefix(5).joined(separator: ", "))); type more of the id")
+        }
+    }
+
+    /// One conflicted field: where it is and its concurrent values, the shown one first.
+    public struct Conflict: Sendable, Hashable {
+        /// The record's collection.
+        public let collection: RecordCollection
+        /// The record.
+        public let record: RecordID
+        /// The field path (`given_name` or `household.KEY.given_name`).
+        public let field: String
+        /// Every concurrent value, the shown one first.
+        public let values: [LiveValue]
+    }
+
+    /// Every conflicted field in the replica, by collection, record and field.
+    public func conflicts() throws(StoreError) -> [Conflict] {
+        let schema = self.schema
+        return try read { db in
+            let origins = try OriginTable(db)
+            var result: [Conflict] = []
+            for row in try Row.fetchAll(
+                db, sql: "SELECT DISTINCT collection, record FROM shown WHERE conflicted > 0 ORDER BY collection, record")
+            {
+                guard let collection = RecordCollection(rawValue: UInt8(truncatingIfNeeded: row[0] as Int64)) else { continue }
+                let key = FieldAddress.RecordKey(collection: collection, record: RecordID(canonical: row[1]))
+                let view = try LiveRow.view(of: key, db, origins: origins, schema: schema)
+                for conflict in view.conflicts {
+                    result.append(
+                        Conflict(collection: collection, record: key.record, field: conflict.field, values: conflict.values))
+                }
+            }
+            return result
+        }
+    }
+
+    /// The history of changes, oldest first: of one record, or of the whole replica (the latest
+    /// `limit`).
+    public func history(of record: FieldAddress.RecordKey? = nil, limit: Int = 1000) throws(StoreError) -> [Change] {
+        try read { db in
+            let origins = try OriginTable(db)
+            let rows: [Row]
+            if let record {
+                rows = try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT \(ChangeRow.columns) FROM changes c WHERE c.collection = ? AND c.record = ?
+                        ORDER BY c.timestamp DESC, c.origin DESC, c.sequence DESC LIMIT ?
+                        """,
+                    arguments: [Int64(record.collection.rawValue), record.record.text, limit])
+            } else {
+                rows = try Row.fetchAll(
+                    db,
+                    sql: "SELECT \(ChangeRow.columns) FROM changes c ORDER BY c.timestamp DESC, c.origin DESC, c.sequence DESC LIMIT ?",
+                    arguments: [limit])
+            }
+            return try rows.reversed().map { try ChangeRow.decode($0, origins: origins) }
+        }
+    }
+
+    /// Every change the holder of `seen` lacks: each origin's, in sequence order. Its cost follows the
+    /// number of changes returned, not the size of the replica.
+    public func changes(after seen: VersionVector) throws(StoreError) -> [Change] {
+        try read { db in
+            let origins = try OriginTable(db)
+            var result: [Change] = []
+            for (node, entry) in origins.byNode.sorted(by: { $0.key < $1.key }) where entry.sequence > seen[node] {
+                let rows = try Row.fetchCursor(
+                    db,
+                    sql: "SELECT \(ChangeRow.columns) FROM changes c WHERE c.origin = ? AND c.sequence > ? ORDER BY c.sequence",
+                    arguments: [entry.id, Int64(seen[node])])
+                while let row = try rows.next() { result.append(try ChangeRow.decode(row, origins: origins)) }
+            }
+            return result
+        }
+    }
+
+    /// The canonical export of the replica's state (``WaypostCore/CanonicalState``): the same bytes on
+    /// every replica that holds the same changes.
+    public func canonicalExport() throws(StoreError) -> String {
+        try read { db in
+            let origins = try OriginTable(db)
+            var live: [(FieldAddress, LiveValue)] = []
+            let rows = try Row.fetchCursor(
+                db, sql: "SELECT origin, sequence, timestamp, value, collection, record, field FROM live")
+            while let row = try rows.next() {
+                guard let collection = RecordCollection(rawValue: UInt8(truncatingIfNeeded: row[4] as Int64)) else { continue }
+                let address = FieldAddress(collection: collection, record: RecordID(canonical: row[5]), field: row[6])
+                live.append((address, try LiveRow.decode(row, origins: origins)))
+            }
+            return CanonicalState.export(versions: origins.versions, live: live)
+        }
+    }
+
+    /// Counts for `status`.
+    public struct Statistics: Sendable, Hashable {
+        /// Records per collection.
+        public let records: [RecordCollection: Int]
+        /// Changes held, from every origin.
+        public let changes: Int
+        /// Conflicted fields.
+        public let conflicts: Int
+        /// For each origin, its highest sequence and latest timestamp seen.
+        public let origins: [NodeID: (sequence: UInt64, latest: HybridTimestamp)]
+
+        public static func == (lhs: Statistics, rhs: Statistics) -> Bool {
+            lhs.records == rhs.records && lhs.changes == rhs.changes && lhs.conflicts == rhs.conflicts
+        }
+        public func hash(into hasher: inout Hasher) { hasher.combine(changes) }
+    }
+
+    /// Counts of records, changes and conflicts, and what is known of each origin.
+    public func statistics() throws(StoreError) -> Statistics {
+        try read { db in
+            var records: [RecordCollection: Int] = [:]
+            for collection in RecordCollection.allCases {
+                records[collection] = try Int.fetchOne(
+                    db, sql: "SELECT COUNT(*) FROM records WHERE collection = ?", arguments: [Int64(collection.rawValue)]) ?? 0
+            }
+            let changes = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM changes") ?? 0
+            let conflicts = try Int.fetchOne(db, sql: "SELECT COALESCE(SUM(conflicted), 0) FROM shown") ?? 0
+            let origins = try OriginTable(db).byNode.mapValues {
+                (sequence: $0.sequence, latest: HybridTimestamp(rawValue: $0.latestTimestamp))
+            }
+            return Statistics(records: records, changes: changes, conflicts: conflicts, origins: origins)
+        }
+    }
+}

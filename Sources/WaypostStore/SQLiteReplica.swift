@@ -1,0 +1,124 @@
+import Foundation
+import GRDB
+public import WaypostCore
+
+/// A node's replica: every change it has seen and the merged state, in one SQLite database in WAL
+/// mode (https://sqlite.org/wal.html).
+///
+/// All access goes through a GRDB `DatabaseQueue`, which serialises it, so the type is `Sendable`.
+/// Every method that writes runs in one transaction: it either applies everything it was given or,
+/// when it throws, nothing.
+public final class SQLiteReplica: Sendable {
+    let database: DatabaseQueue
+    /// The node this replica belongs to: the origin of its local changes.
+    public let localNode: NodeID
+    /// The schema changes are checked against.
+    public let schema: Schema
+    let wallClock: @Sendable () -> UInt64
+
+    /// The wall clock in milliseconds since the Unix epoch.
+    public static let systemWallClock: @Sendable () -> UInt64 = {
+        UInt64(max(0, Date().timeIntervalSince1970 * 1000))
+    }
+
+    private init(database: DatabaseQueue, localNode: NodeID, schema: Schema, wallClock: @escaping @Sendable () -> UInt64) {
+        self.database = database
+        self.localNode = localNode
+        self.schema = schema
+        self.wallClock = wallClock
+    }
+
+    /// Creates a new, empty replica for `localNode` at `path`.
+    ///
+    /// - Throws: ``StoreError`` `alreadyExists` if a replica is there already.
+    public static func create(
+        at path: String, localNode: NodeID, name: String, schema: Schema = .waypost,
+        wallClock: @escaping @Sendable () -> UInt64 = systemWallClock
+    ) throws(StoreError) -> SQLiteReplica {
+        guard !FileManager.default.fileExists(atPath: path) else {
+            throw StoreError(.alreadyExists, "a replica already exists at \(path)")
+        }
+        let database = try openDatabase(path)
+        try run {
+            try ReplicaSchema.migrator.migrate(database)
+            try database.write { db in
+                try db.execute(
+                    sql: "INSERT INTO meta (key, value) VALUES ('node', ?), ('name', ?), ('clock', 0), ('created_at', ?)",
+                    arguments: [Data(localNode.bytes), name, Int64(wallClock())])
+                try ReplicaSchema.createViews(db, schema: schema)
+            }
+        }
+        return SQLiteReplica(database: database, localNode: localNode, schema: schema, wallClock: wallClock)
+    }
+
+    /// Opens an existing replica.
+    ///
+    /// - Throws: ``StoreError`` `notFound` if there is none, `tooNew` if a newer Waypost wrote it.
+    public static func open(
+        at path: String, schema: Schema = .waypost, wallClock: @escaping @Sendable () -> UInt64 = systemWallClock
+    ) throws(StoreError) -> SQLiteReplica {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw StoreError(.notFound, "no replica at \(path); run 'waypost init --name NAME' first")
+        }
+        let database = try openDatabase(path)
+        let node: NodeID = try run {
+            let migrator = ReplicaSchema.migrator
+            let superseded = try database.read { db in try migrator.hasBeenSuperseded(db) }
+            guard !superseded else {
+                throw StoreError(.tooNew, "this replica was written by a newer version of Waypost; update Waypost")
+            }
+            try migrator.migrate(database)
+            return try database.write { db in
+                try ReplicaSchema.createViews(db, schema: schema)
+                guard let data = try Data.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'node'"),
+                    data.count == NodeID.byteCount
+                else { throw StoreError(.database, "the replica at \(path) has no node id; it is damaged") }
+                return NodeID(bytes: Array(data))
+            }
+        }
+        return SQLiteReplica(database: database, localNode: node, schema: schema, wallClock: wallClock)
+    }
+
+    private static func openDatabase(_ path: String) throws(StoreError) -> DatabaseQueue {
+        var configuration = Configuration()
+        configuration.journalMode = .wal
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            // Overwrite deleted content with zeros (https://sqlite.org/pragma.html#pragma_secure_delete).
+            try db.execute(sql: "PRAGMA secure_delete = ON")
+        }
+        return try run { try DatabaseQueue(path: path, configuration: configuration) }
+    }
+
+    /// This node's name, as given to `init`.
+    public func name() throws(StoreError) -> String {
+        try read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'name'") ?? "" }
+    }
+
+    /// Runs `body` in a write transaction, turning every failure into a ``StoreError``.
+    func write<T: Sendable>(_ body: @Sendable (Database) throws -> T) throws(StoreError) -> T {
+        try SQLiteReplica.run { try database.write(body) }
+    }
+
+    /// Runs `body` in a read transaction, turning every failure into a ``StoreError``.
+    func read<T: Sendable>(_ body: @Sendable (Database) throws -> T) throws(StoreError) -> T {
+        try SQLiteReplica.run { try database.read(body) }
+    }
+
+    static func run<T>(_ body: () throws -> T) throws(StoreError) -> T {
+        do {
+            return try body()
+        } catch let error as StoreError {
+            throw error
+        } catch let error as CoreError {
+            throw StoreError(error)
+        } catch let error as DatabaseError {
+            if error.resultCode == .SQLITE_FULL {
+                throw StoreError(.diskFull, "the disk is full; nothing was written: free some space and try again", cause: error)
+            }
+            throw StoreError(.database, "the replica database failed: \(error.message ?? "\(error.resultCode)")", cause: error)
+        } catch {
+            throw StoreError(.database, "the replica database failed: \(error)")
+        }
+    }
+}

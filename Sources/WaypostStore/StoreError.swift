@@ -1,0 +1,46 @@
+import WaypostCore
+
+/// An error from the replica store, with a message a person can act on and the underlying cause.
+///
+/// Whenever a store method throws, the transaction it ran in has been rolled back: nothing it was
+/// asked to write has been written.
+public struct StoreError: Error, Sendable, CustomStringConvertible {
+    /// What kind of problem, for callers that branch on it.
+    public enum Code: String, Sendable, Hashable {
+        /// No record, peer or change with that name.
+        case notFound = "not-found"
+        /// A record prefix that matches more than one record.
+        case ambiguous
+        /// The thing to create exists already.
+        case alreadyExists = "already-exists"
+        /// An edit or a received change does not fit the schema.
+        case invalid
+        /// The disk is full.
+        case diskFull = "disk-full"
+        /// The database was written by a newer Waypost.
+        case tooNew = "too-new"
+        /// Any other SQLite failure.
+        case database
+    }
+
+    /// What kind of problem.
+    public let code: Code
+    /// One line a person can act on.
+    public let message: String
+    /// The error underneath, if any (a SQLite or core error).
+    public let cause: (any Error & Sendable)?
+
+    /// Makes an error.
+    public init(_ code: Code, _ message: String, cause: (any Error & Sendable)? = nil) {
+        self.code = code
+        self.message = message
+        self.cause = cause
+    }
+
+    /// Wraps a core validation error.
+    init(_ error: CoreError) {
+        self.init(.invalid, error.message, cause: error)
+    }
+
+    public var description: String { message }
+}

@@ -1,0 +1,50 @@
+import ArgumentParser
+import Foundation
+import WaypostBundle
+import WaypostCore
+import WaypostNode
+import WaypostStore
+
+/// Turns every error into one line on stderr and an exit code, as the README's table lists:
+/// 1 for a failure, 3 for something not found, 4 for invalid input, 5 for a refused bundle,
+/// 6 for a full disk.
+enum Failure {
+    /// Runs `body`; on error prints `waypost: MESSAGE` to stderr and exits with the error's code.
+    static func report<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as ExitCode {
+            throw error
+        } catch let error as CoreError {
+            throw fail(error.message, code: 4)
+        } catch let error as StoreError {
+            throw fail(error.message, code: exitCode(error.code))
+        } catch let error as NodeError {
+            if let cause = error.cause as? StoreError, cause.code != .database {
+                throw fail(error.message, code: cause.code == .invalid ? 5 : exitCode(cause.code))
+            }
+            switch error.code {
+            case .noNode: throw fail(error.message, code: 3)
+            case .bundle: throw fail(error.message, code: 5)
+            default: throw fail(error.message, code: 1)
+            }
+        } catch {
+            throw fail("\(error)", code: 1)
+        }
+    }
+
+    private static func exitCode(_ code: StoreError.Code) -> Int32 {
+        switch code {
+        case .notFound: 3
+        case .invalid, .ambiguous, .alreadyExists: 4
+        case .diskFull: 6
+        case .tooNew, .database: 1
+        }
+    }
+
+    /// Prints the message and returns the exit code to throw.
+    static func fail(_ message: String, code: Int32) -> ExitCode {
+        FileHandle.standardError.write(Data(("waypost: " + message + "\n").utf8))
+        return ExitCode(code)
+    }
+}
