@@ -68,7 +68,7 @@ let package = Package(
         .testTarget(name: "WaypostBundleTests", dependencies: ["WaypostCore", "WaypostBundle"]),
         .testTarget(name: "WaypostStoreTests", dependencies: ["WaypostCore", "WaypostStore"]),
         .testTarget(name: "WaypostCryptoTests", dependencies: ["WaypostCore", "WaypostCrypto"]),
-        .testTarget(name: "WaypostCLITests", dependencies: ["WaypostCore"]),
+        .testTarget(name: "WaypostCLITests", dependencies: ["WaypostCore", "waypost"]),
     ]
 )
 

@@ -26,6 +26,7 @@ public enum BundleReader {
 
         var header: (sender: NodeID, createdAt: UInt64, nodes: [NodeID], versions: VersionVector)?
         var changes: [Change] = []
+        var lastSequences: [NodeID: UInt64] = [:]
         var frameCount = 0
         while true {
             let frameStart = reader.offset
@@ -56,7 +57,7 @@ public enum BundleReader {
                     header = try decodeHeader(&payload)
                 case .changes:
                     guard let header else { throw malformed("changes before the header") }
-                    try decodeRun(&payload, nodes: header.nodes, into: &changes)
+                    try decodeRun(&payload, nodes: header.nodes, lastSequences: &lastSequences, into: &changes)
                 case .end:
                     guard let header else { throw malformed("an end frame before the header") }
                     let frames = try payload.readVarint()
@@ -100,20 +101,29 @@ public enum BundleReader {
         for _ in 0..<versionCount {
             let origin = try node(try payload.readVarint(), in: nodes)
             guard versions[origin] == 0 else { throw malformed("the version vector repeats a node") }
-            versions.advance(origin, to: try payload.readVarint())
+            let sequence = try payload.readVarint()
+            guard sequence >= 1 else { throw malformed("a version vector entry with sequence 0") }
+            versions.advance(origin, to: sequence)
         }
         return (sender, createdAt, nodes, versions)
     }
 
-    private static func decodeRun(_ payload: inout ByteReader, nodes: [NodeID], into changes: inout [Change]) throws {
+    private static func decodeRun(
+        _ payload: inout ByteReader, nodes: [NodeID], lastSequences: inout [NodeID: UInt64],
+        into changes: inout [Change]
+    ) throws {
         let origin = try node(try payload.readVarint(), in: nodes)
         let first = try payload.readVarint()
         let count = try payload.readVarint()
         guard first >= 1, count >= 1, count <= UInt64(payload.remaining), first <= UInt64.max - count else {
             throw malformed("a run of changes has sequence \(first) and count \(count)")
         }
+        // Each origin's changes in ascending sequence order, as `Bundle.changes` promises.
+        if let last = lastSequences[origin], first <= last {
+            throw malformed("a run of changes starts at sequence \(first) after one that reached \(last)")
+        }
+        lastSequences[origin] = first + (count - 1)
         var timestamp: UInt64 = 0
-        changes.reserveCapacity(changes.count + Int(count))
         for index in 0..<count {
             timestamp = timestamp &+ UInt64(bitPattern: try payload.readZigzag())
             let collectionCode = try payload.readByte()

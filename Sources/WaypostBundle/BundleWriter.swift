@@ -33,15 +33,19 @@ public enum BundleWriter {
         appendFrame(.header, header.bytes, to: &output)
         frameCount += 1
 
-        // Runs of consecutive changes of one origin, at most `changesPerFrame` each.
+        // Runs of consecutive changes of one origin, at most `changesPerFrame` each and small enough
+        // that the frame stays within the reader's `framePayload` limit.
         var start = 0
         let changes = bundle.changes
         while start < changes.count {
             var end = start + 1
+            var size = 30 + encodedSizeBound(changes[start])
             while end < changes.count, end - start < BundleLimits.changesPerFrame,
                 changes[end].dot.origin == changes[start].dot.origin,
-                changes[end].dot.sequence == changes[end - 1].dot.sequence + 1
+                changes[end].dot.sequence == changes[end - 1].dot.sequence + 1,
+                size + encodedSizeBound(changes[end]) <= BundleLimits.framePayload
             {
+                size += encodedSizeBound(changes[end])
                 end += 1
             }
             appendFrame(.changes, encodeRun(changes[start..<end], nodeTable: &nodeTable), to: &output)
@@ -89,6 +93,18 @@ public enum BundleWriter {
             }
         }
         return payload.bytes
+    }
+
+    /// At least as many bytes as `change` takes in a changes frame (a varint takes at most 10).
+    private static func encodedSizeBound(_ change: Change) -> Int {
+        let operation: Int
+        switch change.operation {
+        case .assign(let value, let supersedes): operation = 20 + value.utf8.count + 20 * supersedes.count
+        case .remove(let element, let supersedes): operation = 20 + element.utf8.count + 20 * supersedes.count
+        case .insert(let text), .append(let text): operation = 10 + text.utf8.count
+        case .increment: operation = 10
+        }
+        return 10 + 1 + 10 + 10 + change.field.utf8.count + 1 + operation
     }
 
     private static func writeDots(_ dots: [Dot], to payload: inout ByteWriter, nodeTable: inout NodeTable) {

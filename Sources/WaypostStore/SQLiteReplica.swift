@@ -33,12 +33,12 @@ public final class SQLiteReplica: Sendable {
     /// - Throws: ``StoreError`` `alreadyExists` if a replica is there already.
     public static func create(
         at path: String, localNode: NodeID, name: String, schema: Schema = .waypost,
-        wallClock: @escaping @Sendable () -> UInt64 = systemWallClock
+        wallClock: @escaping @Sendable () -> UInt64 = systemWallClock, maximumPageCount: Int? = nil
     ) throws(StoreError) -> SQLiteReplica {
         guard !FileManager.default.fileExists(atPath: path) else {
             throw StoreError(.alreadyExists, "a replica already exists at \(path)")
         }
-        let database = try openDatabase(path)
+        let database = try openDatabase(path, maximumPageCount: maximumPageCount)
         try run {
             try ReplicaSchema.migrator.migrate(database)
             try database.write { db in
@@ -53,14 +53,18 @@ public final class SQLiteReplica: Sendable {
 
     /// Opens an existing replica.
     ///
+    /// `maximumPageCount` caps the database's size in pages (`PRAGMA max_page_count`,
+    /// https://sqlite.org/pragma.html#pragma_max_page_count): past it, writes fail as on a full disk.
+    ///
     /// - Throws: ``StoreError`` `notFound` if there is none, `tooNew` if a newer Waypost wrote it.
     public static func open(
-        at path: String, schema: Schema = .waypost, wallClock: @escaping @Sendable () -> UInt64 = systemWallClock
+        at path: String, schema: Schema = .waypost, wallClock: @escaping @Sendable () -> UInt64 = systemWallClock,
+        maximumPageCount: Int? = nil
     ) throws(StoreError) -> SQLiteReplica {
         guard FileManager.default.fileExists(atPath: path) else {
             throw StoreError(.notFound, "no replica at \(path); run 'waypost init --name NAME' first")
         }
-        let database = try openDatabase(path)
+        let database = try openDatabase(path, maximumPageCount: maximumPageCount)
         let node: NodeID = try run {
             let migrator = ReplicaSchema.migrator
             let superseded = try database.read { db in try migrator.hasBeenSuperseded(db) }
@@ -79,13 +83,14 @@ public final class SQLiteReplica: Sendable {
         return SQLiteReplica(database: database, localNode: node, schema: schema, wallClock: wallClock)
     }
 
-    private static func openDatabase(_ path: String) throws(StoreError) -> DatabaseQueue {
+    private static func openDatabase(_ path: String, maximumPageCount: Int?) throws(StoreError) -> DatabaseQueue {
         var configuration = Configuration()
         configuration.journalMode = .wal
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
             // Overwrite deleted content with zeros (https://sqlite.org/pragma.html#pragma_secure_delete).
             try db.execute(sql: "PRAGMA secure_delete = ON")
+            if let maximumPageCount { try db.execute(sql: "PRAGMA max_page_count = \(maximumPageCount)") }
         }
         return try run { try DatabaseQueue(path: path, configuration: configuration) }
     }
