@@ -36,6 +36,9 @@ let package = Package(
         // Keys and randomness behind a small Swift API.
         .target(name: "WaypostCrypto", dependencies: ["CSodium", "WaypostCore"]),
 
+        // Hash chains, signatures, certificates and who is trusted.
+        .target(name: "WaypostTrust", dependencies: ["WaypostCore", "WaypostCrypto"]),
+
         // The bundle file format: encoding and decoding, no I/O beyond bytes.
         .target(name: "WaypostBundle", dependencies: ["WaypostCore"]),
 

@@ -101,8 +101,14 @@ struct ApplyContext {
                 ])
             }
         }
-        try db.cachedStatement(sql: "INSERT OR IGNORE INTO records (collection, record, created) VALUES (?, ?, ?)")
-            .execute(arguments: [collection, record, Int64(bitPattern: change.timestamp.rawValue)])
+        // The earliest timestamp of any change to the record, not the first one applied here, so that
+        // `created_at` does not depend on the order changes arrived in.
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO records (collection, record, created) VALUES (?, ?, ?)
+                ON CONFLICT (collection, record) DO UPDATE SET created = min(created, excluded.created)
+                """
+        ).execute(arguments: [collection, record, Int64(bitPattern: change.timestamp.rawValue)])
         try origins.advance(change, db)
         touched.insert(FieldAddress.RecordKey(collection: change.collection, record: change.record))
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// The `waypost` command: a peer-to-peer, offline-first sync node for case files and service
 /// directories.
@@ -21,4 +22,19 @@ struct Waypost: ParsableCommand {
             PeerCommand.self, BundleCommand.self, Status.self, Log.self,
         ]
     )
+
+    /// Parses and runs the command. ArgumentParser reports a usage error on several lines with exit
+    /// code 64 (EX_USAGE); Waypost documents one line starting `waypost: ` and exit code 2.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            guard exitCode(for: error) == .validationFailure else { exit(withError: error) }
+            let lines = message(for: error).split(whereSeparator: \.isNewline)
+                .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            let code = Failure.fail(lines.joined(separator: "; "), code: 2)
+            Foundation.exit(code.rawValue)
+        }
+    }
 }

@@ -50,6 +50,11 @@ public struct Change: Sendable, Hashable {
     /// - Throws: ``CoreError`` saying which change is wrong and why.
     public func validate(against schema: Schema) throws(CoreError) {
         let path = try schema[collection].resolve(field)
+        // `resolve` accepts an entry key in any case; two spellings would be two addresses for one field.
+        guard path.description == field else {
+            throw CoreError(
+                .malformedIdentifier, "change \(dot) addresses '\(field)', which is not in canonical form (\(path))")
+        }
         guard operation.fieldKind == path.kind else {
             throw CoreError(.wrongKind, "change \(dot) is a \(operation.verb) on \(path), a \(path.kind.rawValue) field")
         }

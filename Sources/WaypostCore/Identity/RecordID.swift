@@ -1,5 +1,5 @@
 /// The id of a case file or service directory entry: 80 random bits written as 16 lower-case base32
-/// characters in four groups, for example `k7f3-m2q9-x4c1-ab5d`.
+/// characters in four groups, for example `k7f3-m2q4-x4c2-ab5d`.
 ///
 /// Ids are made by the node that creates the record, with no coordination; 80 bits keep the chance of
 /// two nodes picking the same id negligible for any realistic number of records.
@@ -15,7 +15,7 @@ public struct RecordID: Sendable, Hashable, Comparable, CustomStringConvertible 
         guard compact.count == 16, compact.utf8.allSatisfy({ Base32.value(of: $0) != nil }) else {
             throw CoreError(
                 .malformedIdentifier,
-                "'\(input)' is not a record id: expected 16 letters and digits like k7f3-m2q9-x4c1-ab5d")
+                "'\(input)' is not a record id: expected 16 letters and digits like k7f3-m2q4-x4c2-ab5d")
         }
         self.text = RecordID.group(compact)
     }

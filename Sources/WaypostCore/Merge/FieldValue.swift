@@ -17,7 +17,11 @@ public enum FieldValue: Sendable, Hashable {
         case .register, .entries:
             return .register(live.sorted(by: LiveValue.showsBefore))
         case .set:
-            return .set(Array(Set(live.map(\.value))).sorted())
+            // Canonically equivalent spellings ("é" and "e" + U+0301) are one element, as String's `==` says;
+            // the spelling of the smallest dot is shown, so that every node shows the same bytes.
+            var seen: Set<String> = []
+            let elements = live.sorted { $0.dot < $1.dot }.map(\.value).filter { seen.insert($0).inserted }
+            return .set(elements.sorted())
         case .counter:
             return .counter(live.reduce(Int64(0)) { $0 &+ (Int64($1.value) ?? 0) })
         case .log:

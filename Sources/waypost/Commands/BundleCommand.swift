@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import WaypostCore
 import WaypostNode
 import WaypostStore
@@ -50,6 +51,9 @@ struct BundleImport: ParsableCommand {
 
     func run() throws {
         let opened = try node.openNode()
+        guard FileManager.default.fileExists(atPath: file) else {
+            throw Failure.fail("cannot read \(file): no such file", code: 3)
+        }
         let summary = try Failure.report { () throws(NodeError) in try opened.importBundle(from: file) }
         let report = summary.report
         if output.json {

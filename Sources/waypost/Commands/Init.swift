@@ -13,7 +13,14 @@ struct Init: ParsableCommand {
     var name: String
 
     func run() throws {
-        let created = try Failure.report { () throws(NodeError) in try Node.initialize(home: node.nodeHome, name: name) }
+        let created = try Failure.report {
+            do {
+                return try Node.initialize(home: node.nodeHome, name: name)
+            } catch let error as NodeError where error.code == .identity {
+                // The only identity error `initialize` throws is a bad --name: invalid input, exit code 4.
+                throw Failure.fail(error.message, code: 4)
+            }
+        }
         print("created node \(name) in \(node.nodeHome.path)")
         print("node id: \(created.id)")
     }

@@ -1,0 +1,112 @@
+public import WaypostCore
+public import WaypostCrypto
+
+/// Each origin's changes form a hash chain, and the origin signs the chain's head: so a node that
+/// receives an origin's changes from anyone (a relay, a USB stick) can check that they are exactly what
+/// the origin wrote, in its order, with none removed, added or altered (`Protocol/trust.md` §2).
+///
+/// - The **leaf** of a change is BLAKE2b-256 of its fields, with its value replaced by a digest keyed
+///   with the **record key** of (origin, record). Erasing a value later keeps the digest, so the chain
+///   stays verifiable; destroying the record key keeps the digest from being guessed from a list of
+///   likely values.
+/// - The **head** after change n is BLAKE2b-256(domain, head n-1, leaf n), from 32 zero bytes.
+/// - The origin signs (domain, origin, n, head n) with its Ed25519 key.
+public enum ChangeChain {
+    /// The head before an origin's first change.
+    public static let genesis = [UInt8](repeating: 0, count: 32)
+
+    /// The size of a record key.
+    public static let recordKeyLength = 32
+
+    private static let leafDomain = Array("waypost/change/v1".utf8) + [0]
+    private static let headDomain = Array("waypost/chain/v1".utf8) + [0]
+    private static let signedDomain = Array("waypost/head/v1".utf8) + [0]
+    private static let commitmentDomain = Array("waypost/record-key/v1".utf8) + [0]
+
+    /// The digest of a value under its record key: BLAKE2b-256 keyed with the record key.
+    public static func valueDigest(_ value: String, recordKey: [UInt8]) -> [UInt8] {
+        Blake2b.hash(Array(value.utf8), outputLength: 32, key: recordKey)
+    }
+
+    /// The commitment to a record key that the change introducing it includes in its leaf.
+    public static func keyCommitment(_ recordKey: [UInt8]) -> [UInt8] {
+        Blake2b.hash(commitmentDomain + recordKey)
+    }
+
+    /// The leaf of a change whose value is present.
+    ///
+    /// - Parameter introducesKey: whether this change is its origin's first to the record, and so
+    ///   carries (and commits to) the record key.
+    public static func leaf(of change: Change, recordKey: [UInt8], introducesKey: Bool) -> [UInt8] {
+        leaf(
+            of: change, valueDigest: valueDigest(change.operation.argument, recordKey: recordKey),
+            keyCommitment: introducesKey ? keyCommitment(recordKey) : nil)
+    }
+
+    /// The leaf of a change from its value's digest (for a change whose value has been erased).
+    public static func leaf(of change: Change, valueDigest: [UInt8], keyCommitment: [UInt8]?) -> [UInt8] {
+        var writer = ByteWriter(capacity: 160 + change.field.utf8.count)
+        writer.write(bytes: leafDomain)
+        writer.write(bytes: change.dot.origin.bytes)
+        writer.write(bigEndian: change.dot.sequence)
+        writer.write(bigEndian: change.timestamp.rawValue)
+        writer.write(change.collection.rawValue)
+        writer.write(bytes: change.record.bytes)
+        writer.write(string: change.field)
+        writer.write(operationCode(change.operation))
+        let supersedes = change.operation.supersedes
+        writer.write(varint: UInt64(supersedes.count))
+        for dot in supersedes {
+            writer.write(bytes: dot.origin.bytes)
+            writer.write(bigEndian: dot.sequence)
+        }
+        if let keyCommitment {
+            writer.write(1)
+            writer.write(bytes: keyCommitment)
+        } else {
+            writer.write(0)
+        }
+        writer.write(bytes: valueDigest)
+        return Blake2b.hash(writer.bytes)
+    }
+
+    /// The head after a change whose leaf is `leaf`.
+    public static func head(after previous: [UInt8], leaf: [UInt8]) -> [UInt8] {
+        var hasher = Blake2b(outputLength: 32)
+        hasher.update(headDomain)
+        hasher.update(previous)
+        hasher.update(leaf)
+        return hasher.finalize()
+    }
+
+    /// The bytes an origin signs to vouch for its chain up to `dot`.
+    public static func signedMessage(at dot: Dot, head: [UInt8]) -> [UInt8] {
+        var writer = ByteWriter(capacity: 96)
+        writer.write(bytes: signedDomain)
+        writer.write(bytes: dot.origin.bytes)
+        writer.write(bigEndian: dot.sequence)
+        writer.write(bytes: head)
+        return writer.bytes
+    }
+
+    /// Signs the head at `dot` with the origin's key.
+    public static func sign(at dot: Dot, head: [UInt8], with keys: SigningKeyPair) -> [UInt8] {
+        keys.sign(signedMessage(at: dot, head: head))
+    }
+
+    /// Whether `signature` is the origin's over the head at `dot`.
+    public static func isValid(_ signature: [UInt8], at dot: Dot, head: [UInt8]) -> Bool {
+        SignatureVerifier.isValid(signature, of: signedMessage(at: dot, head: head), by: dot.origin)
+    }
+
+    /// The operation codes shared with the bundle format (`Protocol/bundle.md` §4).
+    public static func operationCode(_ operation: WaypostCore.Operation) -> UInt8 {
+        switch operation {
+        case .assign: 1
+        case .insert: 2
+        case .remove: 3
+        case .increment: 4
+        case .append: 5
+        }
+    }
+}

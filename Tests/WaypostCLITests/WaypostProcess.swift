@@ -1,0 +1,298 @@
+import Foundation
+import Testing
+
+/// What one run of the `waypost` binary did.
+struct WaypostResult: Sendable, CustomStringConvertible {
+    /// The arguments it ran with (not counting the binary).
+    let arguments: [String]
+    /// Its exit status.
+    let status: Int32
+    /// Everything it wrote on stdout, as bytes.
+    let stdoutData: Data
+    /// Everything it wrote on stderr.
+    let stderr: String
+
+    /// Everything it wrote on stdout.
+    var stdout: String { String(decoding: stdoutData, as: UTF8.self) }
+
+    /// Stdout without the final newline.
+    var output: String { stdout.trimmingCharacters(in: .newlines) }
+
+    /// Stdout parsed as one JSON document (`--json`).
+    func json(sourceLocation: SourceLocation = #_sourceLocation) throws -> Any {
+        do {
+            return try JSONSerialization.jsonObject(with: stdoutData, options: [.fragmentsAllowed])
+        } catch {
+            Issue.record("stdout of \(self) is not JSON: \(stdout)", sourceLocation: sourceLocation)
+            throw error
+        }
+    }
+
+    /// Stdout parsed as a JSON object.
+    func jsonObject(sourceLocation: SourceLocation = #_sourceLocation) throws -> [String: Any] {
+        try #require(
+            try json(sourceLocation: sourceLocation) as? [String: Any], "\(self)", sourceLocation: sourceLocation)
+    }
+
+    /// Stdout parsed as a JSON array.
+    func jsonArray(sourceLocation: SourceLocation = #_sourceLocation) throws -> [Any] {
+        try #require(try json(sourceLocation: sourceLocation) as? [Any], "\(self)", sourceLocation: sourceLocation)
+    }
+
+    var description: String {
+        "waypost \(arguments.joined(separator: " ")) -> \(status)"
+            + (stderr.isEmpty ? "" : ", stderr: \(stderr.trimmingCharacters(in: .newlines))")
+    }
+}
+
+/// Finds and runs the built `waypost` executable.
+enum WaypostProcess {
+    /// Where the binary is, or why it could not be found.
+    static let binary: Result<URL, BinaryNotFound> = locate()
+
+    /// Why the binary could not be found.
+    struct BinaryNotFound: Error, CustomStringConvertible {
+        let looked: [String]
+        var description: String {
+            "the waypost executable was not found; build it with 'swift build' (the CLI tests depend on the "
+                + "waypost target). Looked in: " + looked.joined(separator: ", ")
+        }
+    }
+
+    /// Runs `waypost arguments` in `directory` with `environment` added to (and overriding) this
+    /// process's environment, and waits for it.
+    static func run(
+        _ arguments: [String], environment: [String: String] = [:], in directory: URL
+    ) throws -> WaypostResult {
+        let executable = try binary.get()
+        let capture = directory.appendingPathComponent(".capture-\(UUID().uuidString)")
+        let stdoutURL = capture.appendingPathExtension("out")
+        let stderrURL = capture.appendingPathExtension("err")
+        // Files, not pipes: a pipe that fills while we wait for the process would deadlock.
+        for url in [stdoutURL, stderrURL] where !FileManager.default.createFile(atPath: url.path, contents: nil) {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path])
+        }
+        defer {
+            try? FileManager.default.removeItem(at: stdoutURL)
+            try? FileManager.default.removeItem(at: stderrURL)
+        }
+        let stdoutHandle = try FileHandle(forWritingTo: stdoutURL)
+        let stderrHandle = try FileHandle(forWritingTo: stderrURL)
+
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        process.currentDirectoryURL = directory
+        var merged = ProcessInfo.processInfo.environment
+        merged["WAYPOST_HOME"] = nil
+        merged["HOME"] = directory.path  // never the user's ~/.waypost
+        merged.merge(environment) { _, new in new }
+        process.environment = merged
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = stdoutHandle
+        process.standardError = stderrHandle
+        try process.run()
+        process.waitUntilExit()
+        try stdoutHandle.close()
+        try stderrHandle.close()
+        return WaypostResult(
+            arguments: arguments, status: process.terminationStatus,
+            stdoutData: try Data(contentsOf: stdoutURL),
+            stderr: String(decoding: try Data(contentsOf: stderrURL), as: UTF8.self))
+    }
+
+    /// Looks next to the running test executable (SwiftPM puts every product of a build in one
+    /// directory), then in `<package>/.build/debug`. `WAYPOST_BINARY` overrides both.
+    private static func locate(filePath: String = #filePath) -> Result<URL, BinaryNotFound> {
+        var directories: [URL] = []
+        if let resolved = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
+            directories.append(URL(fileURLWithPath: resolved).deletingLastPathComponent())
+        }
+        if let first = CommandLine.arguments.first, first.contains("/") {
+            directories.append(URL(fileURLWithPath: first).standardizedFileURL.deletingLastPathComponent())
+        }
+        let bundleURL = Foundation.Bundle.main.bundleURL
+        directories += [bundleURL, bundleURL.deletingLastPathComponent()]
+        let package = URL(fileURLWithPath: filePath)
+            .deletingLastPathComponent()  // WaypostCLITests
+            .deletingLastPathComponent()  // Tests
+            .deletingLastPathComponent()  // the package
+        directories.append(package.appendingPathComponent(".build/debug"))
+
+        var candidates = directories.map { $0.appendingPathComponent("waypost") }
+        if let explicit = ProcessInfo.processInfo.environment["WAYPOST_BINARY"], !explicit.isEmpty {
+            candidates.insert(URL(fileURLWithPath: explicit), at: 0)
+        }
+        var isDirectory: ObjCBool = false
+        for candidate in candidates
+        where FileManager.default.fileExists(atPath: candidate.path, isDirectory: &isDirectory)
+            && !isDirectory.boolValue
+            && FileManager.default.isExecutableFile(atPath: candidate.path)
+        {
+            return .success(candidate)
+        }
+        return .failure(BinaryNotFound(looked: candidates.map(\.path)))
+    }
+}
+
+/// A temporary directory for one test, removed when the test lets go of it.
+final class Sandbox: Sendable {
+    /// The directory.
+    let url: URL
+
+    init() throws {
+        url = FileManager.default.temporaryDirectory
+            .appendingPathComponent("waypost-cli-\(UUID().uuidString)", isDirectory: true)
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+
+    deinit {
+        try? FileManager.default.removeItem(at: url)
+    }
+
+    /// A path inside the sandbox.
+    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
+
+    /// Runs `waypost` in the sandbox with no node home chosen (`$HOME` is the sandbox).
+    func run(_ arguments: [String], environment: [String: String] = [:]) throws -> WaypostResult {
+        try WaypostProcess.run(arguments, environment: environment, in: url)
+    }
+
+    /// A node home in the sandbox, not yet initialised.
+    func home(_ name: String) -> TestNode { TestNode(name: name, home: path(name), sandbox: self, nodeID: "") }
+
+    /// Creates a node named `name` with its home in the sandbox.
+    func node(_ name: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> TestNode {
+        let output = try home(name).succeed(["init", "--name", name], sourceLocation: sourceLocation)
+        // "created node NAME in HOME" then "node id: ID".
+        let id = try #require(
+            output.split(separator: "\n").last.flatMap { $0.hasPrefix("node id: ") ? $0.dropFirst(9) : nil },
+            "init printed no node id: \(output)", sourceLocation: sourceLocation)
+        return TestNode(name: name, home: path(name), sandbox: self, nodeID: String(id))
+    }
+}
+
+/// A node home that commands run against, chosen through `$WAYPOST_HOME`.
+struct TestNode: Sendable {
+    /// The node's name (also the name its peers know it by in these tests).
+    let name: String
+    /// Its home directory.
+    let home: String
+    /// The sandbox it lives in.
+    let sandbox: Sandbox
+    /// Its node id as `init` printed it (empty for a home with no node).
+    let nodeID: String
+
+    /// Runs `waypost arguments` with `WAYPOST_HOME` set to this node's home.
+    func run(_ arguments: [String]) throws -> WaypostResult {
+        try sandbox.run(arguments, environment: ["WAYPOST_HOME": home])
+    }
+
+    /// Runs a command that must succeed with nothing on stderr, and returns its stdout without the final newline.
+    @discardableResult
+    func succeed(_ arguments: [String], sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
+        let result = try run(arguments)
+        try #require(result.status == 0, "\(result)", sourceLocation: sourceLocation)
+        #expect(result.stderr.isEmpty, "\(result)", sourceLocation: sourceLocation)
+        return result.output
+    }
+
+    /// Runs a reading command with `--json` that must succeed; returns its raw stdout.
+    func json(_ arguments: [String], sourceLocation: SourceLocation = #_sourceLocation) throws -> WaypostResult {
+        let result = try run(arguments + ["--json"])
+        try #require(result.status == 0, "\(result)", sourceLocation: sourceLocation)
+        return result
+    }
+
+    /// Makes `self` and `other` peers of each other, under their names.
+    func pair(with other: TestNode, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        try succeed(["peer", "add", other.name, other.nodeID], sourceLocation: sourceLocation)
+        try other.succeed(["peer", "add", name, nodeID], sourceLocation: sourceLocation)
+    }
+
+    /// Exports a bundle for `peer` (or every change, if nil) to a new file in the sandbox and returns its path.
+    func export(to peer: TestNode?, sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
+        let file = sandbox.path("\(name)-to-\(peer?.name ?? "all")-\(UUID().uuidString.prefix(8)).wpb")
+        let target = peer.map { ["--to", $0.name] } ?? ["--all"]
+        try succeed(["bundle", "export"] + target + ["--out", file], sourceLocation: sourceLocation)
+        return file
+    }
+
+    /// Imports a bundle file and returns what `bundle import --json` reported.
+    @discardableResult
+    func importBundle(_ file: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> [String: Any] {
+        try json(["bundle", "import", file], sourceLocation: sourceLocation).jsonObject(sourceLocation: sourceLocation)
+    }
+
+    /// Carries what `self` has that `peer` may lack to `peer`.
+    @discardableResult
+    func send(to peer: TestNode, sourceLocation: SourceLocation = #_sourceLocation) throws -> [String: Any] {
+        try peer.importBundle(export(to: peer, sourceLocation: sourceLocation), sourceLocation: sourceLocation)
+    }
+
+    /// The replica as a user sees it: `status --json` (the change count, each origin's version, the
+    /// record and conflict counts, what each peer has seen and when) and `case list --json` (every
+    /// case's fields and conflicts). A command that must change nothing leaves both byte for byte
+    /// the same. Two launches, so tests can afford one before and after every refusal.
+    func snapshot(sourceLocation: SourceLocation = #_sourceLocation) throws -> Snapshot {
+        let status = try json(["status"], sourceLocation: sourceLocation)
+        let changes = try status.jsonObject(sourceLocation: sourceLocation)["changes"] as? Int
+        return Snapshot(
+            status: status.stdout, changes: changes ?? -1,
+            cases: try json(["case", "list"], sourceLocation: sourceLocation).stdout)
+    }
+}
+
+extension TestNode {
+    /// The replica's content, which nodes that have the same changes agree on byte for byte: every
+    /// case, every service, the conflicts, and from `status --json` the change count and the version
+    /// vector. (Unlike ``snapshot(sourceLocation:)`` it leaves out the node's own name and id and its
+    /// peers' bookkeeping, such as when each last sent a bundle.)
+    func content(sourceLocation: SourceLocation = #_sourceLocation) throws -> Content {
+        let status = try json(["status"], sourceLocation: sourceLocation).jsonObject(sourceLocation: sourceLocation)
+        let versions = try #require(status["versions"] as? [String: Any], sourceLocation: sourceLocation)
+        return Content(
+            cases: try json(["case", "list"], sourceLocation: sourceLocation).stdout,
+            services: try json(["service", "list"], sourceLocation: sourceLocation).stdout,
+            conflicts: try json(["conflicts"], sourceLocation: sourceLocation).stdout,
+            changes: status["changes"] as? Int ?? -1,
+            versions: versions.compactMapValues { $0 as? Int })
+    }
+}
+
+/// What ``TestNode/content(sourceLocation:)`` saw.
+struct Content: Equatable, Sendable {
+    let cases: String
+    let services: String
+    let conflicts: String
+    let changes: Int
+    let versions: [String: Int]
+}
+
+/// What ``TestNode/snapshot(sourceLocation:)`` saw.
+struct Snapshot: Equatable, Sendable {
+    /// `status --json`.
+    let status: String
+    /// Its `changes` count.
+    let changes: Int
+    /// `case list --json`.
+    let cases: String
+}
+
+/// Expects `result` to be a failure as the CLI documents them: the exit code, nothing on stdout and
+/// exactly one line on stderr starting `waypost: `.
+func expectFailure(
+    _ result: WaypostResult, exitCode: Int32, mentioning words: [String] = [],
+    sourceLocation: SourceLocation = #_sourceLocation
+) {
+    #expect(result.status == exitCode, "\(result)", sourceLocation: sourceLocation)
+    #expect(result.stderr.hasPrefix("waypost: "), "\(result)", sourceLocation: sourceLocation)
+    #expect(result.stderr.hasSuffix("\n"), "\(result)", sourceLocation: sourceLocation)
+    #expect(
+        result.stderr.filter(\.isNewline).count == 1, "not one line: \(result.stderr.debugDescription)",
+        sourceLocation: sourceLocation)
+    #expect(result.stdout.isEmpty, "\(result) printed on stdout: \(result.stdout)", sourceLocation: sourceLocation)
+    for word in words {
+        #expect(result.stderr.contains(word), "\(result) does not mention \(word)", sourceLocation: sourceLocation)
+    }
+}
