@@ -39,14 +39,14 @@ let package = Package(
         // Hash chains, signatures, certificates and who is trusted.
         .target(name: "WaypostTrust", dependencies: ["WaypostCore", "WaypostCrypto"]),
 
-        // The bundle file format: encoding and decoding, no I/O beyond bytes.
-        .target(name: "WaypostBundle", dependencies: ["WaypostCore"]),
+        // The bundle file format: frames, and the encrypted, signed container around them. Bytes in, bytes out.
+        .target(name: "WaypostBundle", dependencies: ["WaypostCore", "WaypostCrypto", "WaypostTrust"]),
 
         // The SQLite replica.
         .target(
             name: "WaypostStore",
             dependencies: [
-                "WaypostCore",
+                "WaypostCore", "WaypostCrypto", "WaypostTrust",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]
@@ -55,7 +55,7 @@ let package = Package(
         // A node's home directory: identity, replica, peers, bundles.
         .target(
             name: "WaypostNode",
-            dependencies: ["WaypostCore", "WaypostCrypto", "WaypostBundle", "WaypostStore"]
+            dependencies: ["WaypostCore", "WaypostCrypto", "WaypostTrust", "WaypostBundle", "WaypostStore"]
         ),
 
         // The command-line interface: argument parsing and printing only.
@@ -67,11 +67,24 @@ let package = Package(
             ]
         ),
 
+        // Scripts/bench: Waypost against the ceiling of its storage engine (issue #5).
+        .executableTarget(
+            name: "waypost-bench",
+            dependencies: [
+                "WaypostCore", "WaypostCrypto", "WaypostTrust", "WaypostBundle", "WaypostStore", "WaypostNode",
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ]
+        ),
+
         .testTarget(name: "WaypostCoreTests", dependencies: ["WaypostCore"]),
         .testTarget(name: "WaypostBundleTests", dependencies: ["WaypostCore", "WaypostBundle"]),
         .testTarget(name: "WaypostStoreTests", dependencies: ["WaypostCore", "WaypostStore"]),
         .testTarget(name: "WaypostCryptoTests", dependencies: ["WaypostCore", "WaypostCrypto"]),
-        .testTarget(name: "WaypostCLITests", dependencies: ["WaypostCore", "waypost"]),
+        .testTarget(
+            name: "WaypostCLITests",
+            dependencies: [
+                "WaypostCore", "WaypostCrypto", "WaypostTrust", "WaypostStore", "waypost",
+            ]),
     ]
 )
 

@@ -1,4 +1,5 @@
 public import WaypostCore
+public import WaypostTrust
 
 /// A set of changes carried from one node to another, in a file or (later) over the network.
 ///
@@ -12,19 +13,27 @@ public struct Bundle: Sendable, Hashable {
     /// Everything the sender had seen when it wrote the bundle, so the receiver learns what the
     /// sender lacks.
     public let senderVersions: VersionVector
-    /// The changes, each origin's in ascending sequence order.
-    public let changes: [Change]
+    /// The changes (each origin's in ascending sequence order), their record keys and signatures.
+    public let batch: ChangeBatch
+    /// Membership certificates the sender holds, passed on so that the receiver can trust enrolled nodes.
+    public let certificates: [Certificate]
 
     /// Makes a bundle.
-    public init(sender: NodeID, createdAt: UInt64, senderVersions: VersionVector, changes: [Change]) {
+    public init(
+        sender: NodeID, createdAt: UInt64, senderVersions: VersionVector, batch: ChangeBatch, certificates: [Certificate] = []
+    ) {
         self.sender = sender
         self.createdAt = createdAt
         self.senderVersions = senderVersions
-        self.changes = changes
+        self.batch = batch
+        self.certificates = certificates
     }
 
-    /// The bundle format version this code writes and the newest it reads.
-    public static let formatVersion: UInt16 = 1
+    /// The changes.
+    public var changes: [Change] { batch.changes }
+
+    /// The frame format version this code writes and reads (inside a ``SealedBundle``).
+    public static let formatVersion: UInt16 = 2
 
     /// The eight bytes every bundle starts with: `WAYPOSTB`.
     public static let magic: [UInt8] = Array("WAYPOSTB".utf8)

@@ -11,6 +11,8 @@ public struct BundleError: Error, Sendable, Hashable, CustomStringConvertible {
         case truncated
         /// A frame's checksum does not match its bytes.
         case corrupt
+        /// The bundle is encrypted for other nodes.
+        case notForThisNode = "not-for-this-node"
         /// A structurally invalid field: an unknown frame or operation, a bad index, a length over
         /// its limit.
         case malformed

@@ -1,6 +1,8 @@
 import WaypostCore
+import WaypostTrust
 
-/// Reads bundles of format version 1 or older from untrusted bytes (`Protocol/bundle.md`).
+/// Reads a bundle's frames, format version 2, from untrusted bytes (`Protocol/bundle.md`), once
+/// ``SealedBundle`` has decrypted them.
 ///
 /// The whole bundle is checked (magic, version, every frame's length and CRC-32C, the end frame's
 /// counts, every index and length limit) before any change is returned; a bundle that fails any
@@ -17,15 +19,15 @@ public enum BundleReader {
         var reader = ByteReader(bytes, range: Bundle.magic.count..<bytes.count)
         let version: UInt16
         do { version = try reader.readUInt16() } catch { throw truncated(bytes) }
-        guard version >= 1 else { throw BundleError(.malformed, "bundle format version 0 does not exist") }
-        guard version <= Bundle.formatVersion else {
+        guard version == Bundle.formatVersion else {
             throw BundleError(
                 .unsupportedVersion,
-                "this bundle uses format version \(version); this node reads up to \(Bundle.formatVersion): update Waypost")
+                "this bundle's frames use format version \(version); this node reads \(Bundle.formatVersion): update Waypost")
         }
 
         var header: (sender: NodeID, createdAt: UInt64, nodes: [NodeID], versions: VersionVector)?
-        var changes: [Change] = []
+        var batch = ChangeBatch()
+        var certificates: [Certificate] = []
         var lastSequences: [NodeID: UInt64] = [:]
         var frameCount = 0
         while true {
@@ -57,19 +59,28 @@ public enum BundleReader {
                     header = try decodeHeader(&payload)
                 case .changes:
                     guard let header else { throw malformed("changes before the header") }
-                    try decodeRun(&payload, nodes: header.nodes, lastSequences: &lastSequences, into: &changes)
+                    try decodeRun(&payload, nodes: header.nodes, lastSequences: &lastSequences, into: &batch)
+                case .certificate:
+                    guard header != nil else { throw malformed("a certificate before the header") }
+                    guard certificates.count < BundleLimits.certificates else { throw malformed("too many certificates") }
+                    do {
+                        certificates.append(try Certificate(decoding: try payload.readBytes(payload.remaining)))
+                    } catch let error as TrustError {
+                        throw BundleError(.corrupt, "the bundle carries a bad certificate: \(error.message)")
+                    }
                 case .end:
                     guard let header else { throw malformed("an end frame before the header") }
                     let frames = try payload.readVarint()
                     let count = try payload.readVarint()
-                    guard frames == UInt64(frameCount), count == UInt64(changes.count) else {
-                        throw malformed("the end frame counts \(frames) frames and \(count) changes; found \(frameCount) and \(changes.count)")
+                    guard frames == UInt64(frameCount), count == UInt64(batch.changes.count) else {
+                        throw malformed(
+                            "the end frame counts \(frames) frames and \(count) changes; found \(frameCount) and \(batch.changes.count)")
                     }
                     guard payload.isAtEnd else { throw malformed("extra bytes in the end frame") }
                     guard reader.isAtEnd else { throw malformed("bytes after the end frame") }
                     return Bundle(
                         sender: header.sender, createdAt: header.createdAt, senderVersions: header.versions,
-                        changes: changes)
+                        batch: batch, certificates: certificates)
                 case nil:
                     throw malformed("unknown frame type \(type)")
                 }
@@ -109,8 +120,7 @@ public enum BundleReader {
     }
 
     private static func decodeRun(
-        _ payload: inout ByteReader, nodes: [NodeID], lastSequences: inout [NodeID: UInt64],
-        into changes: inout [Change]
+        _ payload: inout ByteReader, nodes: [NodeID], lastSequences: inout [NodeID: UInt64], into batch: inout ChangeBatch
     ) throws {
         let origin = try node(try payload.readVarint(), in: nodes)
         let first = try payload.readVarint()
@@ -124,16 +134,31 @@ public enum BundleReader {
         }
         lastSequences[origin] = first + (count - 1)
         var timestamp: UInt64 = 0
+        var record: (RecordCollection, RecordID)? = nil
+        var fields: [String] = []
         for index in 0..<count {
+            let flags = try payload.readByte()
+            guard flags & ~ChangeFlags.known == 0 else { throw malformed("unknown change flags \(flags)") }
             timestamp = timestamp &+ UInt64(bitPattern: try payload.readZigzag())
-            let collectionCode = try payload.readByte()
-            guard let collection = RecordCollection(rawValue: collectionCode) else {
-                throw malformed("unknown collection \(collectionCode)")
+            if flags & ChangeFlags.sameRecord == 0 {
+                let collectionCode = try payload.readByte()
+                guard let collection = RecordCollection(rawValue: collectionCode) else {
+                    throw malformed("unknown collection \(collectionCode)")
+                }
+                record = (collection, RecordID(bytes: try payload.readBytes(10))!)
             }
-            let record = RecordID(bytes: try payload.readBytes(10))!
-            let field = try payload.readString(limit: BundleLimits.string)
-            let opCode = try payload.readByte()
-            let operation: Operation
+            guard let (collection, recordID) = record else { throw malformed("a frame's first change repeats a record") }
+            let field: String
+            if flags & ChangeFlags.fieldReference != 0 {
+                let index = try payload.readVarint()
+                guard index < UInt64(fields.count) else { throw malformed("field reference \(index) outside the table") }
+                field = fields[Int(index)]
+            } else {
+                field = try payload.readString(limit: BundleLimits.string)
+                if fields.count < BundleLimits.fieldsPerFrame { fields.append(field) }
+            }
+            let opCode = flags & 0x07
+            let operation: WaypostCore.Operation
             switch OperationCode(rawValue: opCode) {
             case .assign:
                 let value = try payload.readString(limit: BundleLimits.string)
@@ -150,10 +175,13 @@ public enum BundleReader {
             case nil:
                 throw malformed("unknown operation \(opCode)")
             }
-            changes.append(
+            let dot = Dot(origin: origin, sequence: first + index)
+            if flags & ChangeFlags.recordKey != 0 { batch.recordKeys[dot] = try payload.readBytes(32) }
+            if flags & ChangeFlags.signature != 0 { batch.signatures[dot] = try payload.readBytes(64) }
+            batch.changes.append(
                 Change(
-                    dot: Dot(origin: origin, sequence: first + index), timestamp: HybridTimestamp(rawValue: timestamp),
-                    collection: collection, record: record, field: field, operation: operation))
+                    dot: dot, timestamp: HybridTimestamp(rawValue: timestamp), collection: collection, record: recordID,
+                    field: field, operation: operation))
         }
     }
 

@@ -1,6 +1,7 @@
 import WaypostCore
+import WaypostTrust
 
-/// Writes bundles in format version 1 (`Protocol/bundle.md`).
+/// Writes a bundle's frames, format version 2 (`Protocol/bundle.md`); ``SealedBundle`` encrypts them.
 public enum BundleWriter {
     /// The bytes of `bundle`.
     ///
@@ -33,6 +34,12 @@ public enum BundleWriter {
         appendFrame(.header, header.bytes, to: &output)
         frameCount += 1
 
+        // The certificates right after the header, so a receiver knows who is enrolled before the changes.
+        for certificate in bundle.certificates {
+            appendFrame(.certificate, certificate.bytes, to: &output)
+            frameCount += 1
+        }
+
         // Runs of consecutive changes of one origin, at most `changesPerFrame` each and small enough
         // that the frame stays within the reader's `framePayload` limit.
         var start = 0
@@ -48,7 +55,7 @@ public enum BundleWriter {
                 size += encodedSizeBound(changes[end])
                 end += 1
             }
-            appendFrame(.changes, encodeRun(changes[start..<end], nodeTable: &nodeTable), to: &output)
+            appendFrame(.changes, encodeRun(changes[start..<end], batch: bundle.batch, nodeTable: &nodeTable), to: &output)
             frameCount += 1
             start = end
         }
@@ -60,42 +67,59 @@ public enum BundleWriter {
         return output.bytes
     }
 
-    private static func encodeRun(_ run: ArraySlice<Change>, nodeTable: inout NodeTable) -> [UInt8] {
+    private static func encodeRun(_ run: ArraySlice<Change>, batch: ChangeBatch, nodeTable: inout NodeTable) -> [UInt8] {
         var payload = ByteWriter(capacity: run.count * 48)
         payload.write(varint: UInt64(nodeTable.index(of: run.first!.dot.origin)))
         payload.write(varint: run.first!.dot.sequence)
         payload.write(varint: UInt64(run.count))
-        var previous: UInt64 = 0
+        var previousTimestamp: UInt64 = 0
+        var previousRecord: (RecordCollection, RecordID)? = nil
+        var fields: [String: Int] = [:]
         for change in run {
-            payload.write(zigzag: Int64(bitPattern: change.timestamp.rawValue &- previous))
-            previous = change.timestamp.rawValue
-            payload.write(change.collection.rawValue)
-            payload.write(bytes: change.record.bytes)
-            payload.write(string: change.field)
+            let recordKey = batch.recordKeys[change.dot]
+            let signature = batch.signatures[change.dot]
+            var flags = OperationCode(change.operation).rawValue
+            let sameRecord = previousRecord.map { $0.0 == change.collection && $0.1 == change.record } ?? false
+            if sameRecord { flags |= ChangeFlags.sameRecord }
+            if recordKey != nil { flags |= ChangeFlags.recordKey }
+            if signature != nil { flags |= ChangeFlags.signature }
+            let fieldIndex = fields[change.field]
+            if fieldIndex != nil { flags |= ChangeFlags.fieldReference }
+            payload.write(flags)
+            payload.write(zigzag: Int64(bitPattern: change.timestamp.rawValue &- previousTimestamp))
+            previousTimestamp = change.timestamp.rawValue
+            if !sameRecord {
+                payload.write(change.collection.rawValue)
+                payload.write(bytes: change.record.bytes)
+                previousRecord = (change.collection, change.record)
+            }
+            if let fieldIndex {
+                payload.write(varint: UInt64(fieldIndex))
+            } else {
+                payload.write(string: change.field)
+                if fields.count < BundleLimits.fieldsPerFrame { fields[change.field] = fields.count }
+            }
             switch change.operation {
             case .assign(let value, let supersedes):
-                payload.write(OperationCode.assign.rawValue)
                 payload.write(string: value)
                 writeDots(supersedes, to: &payload, nodeTable: &nodeTable)
             case .insert(let element):
-                payload.write(OperationCode.insert.rawValue)
                 payload.write(string: element)
             case .remove(let element, let supersedes):
-                payload.write(OperationCode.remove.rawValue)
                 payload.write(string: element)
                 writeDots(supersedes, to: &payload, nodeTable: &nodeTable)
             case .increment(let amount):
-                payload.write(OperationCode.increment.rawValue)
                 payload.write(zigzag: amount)
             case .append(let entry):
-                payload.write(OperationCode.append.rawValue)
                 payload.write(string: entry)
             }
+            if let recordKey { payload.write(bytes: recordKey) }
+            if let signature { payload.write(bytes: signature) }
         }
         return payload.bytes
     }
 
-    /// At least as many bytes as `change` takes in a changes frame (a varint takes at most 10).
+    /// An upper bound on a change's encoded size, record key and signature included.
     private static func encodedSizeBound(_ change: Change) -> Int {
         let operation: Int
         switch change.operation {
@@ -104,7 +128,7 @@ public enum BundleWriter {
         case .insert(let text), .append(let text): operation = 10 + text.utf8.count
         case .increment: operation = 10
         }
-        return 10 + 1 + 10 + 10 + change.field.utf8.count + 1 + operation
+        return 10 + 1 + 10 + 10 + change.field.utf8.count + 1 + operation + 32 + 64
     }
 
     private static func writeDots(_ dots: [Dot], to payload: inout ByteWriter, nodeTable: inout NodeTable) {

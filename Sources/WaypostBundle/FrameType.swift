@@ -1,9 +1,13 @@
+import WaypostCore
+
 /// The frames a bundle is made of (`Protocol/bundle.md` §3).
 enum FrameType: UInt8 {
     /// The first frame: sender, time, node table, the sender's version vector.
     case header = 0x01
     /// A run of consecutive changes of one origin.
     case changes = 0x02
+    /// A membership certificate (`Protocol/trust.md` §3).
+    case certificate = 0x03
     /// The last frame: how many frames and changes came before it.
     case end = 0x7F
 }
@@ -21,6 +25,25 @@ enum BundleLimits {
     static let supersedes = 4096
     /// The most changes the writer puts in one frame.
     static let changesPerFrame = 4096
+    /// The most distinct field paths in one frame's field table.
+    static let fieldsPerFrame = 4096
+    /// The most certificates in one bundle.
+    static let certificates = 65_536
+}
+
+/// The flag bits of a change's first byte (`Protocol/bundle.md` §3.4): the low three bits are the
+/// operation code.
+enum ChangeFlags {
+    /// The same collection and record as the previous change of the frame: neither is repeated.
+    static let sameRecord: UInt8 = 0x08
+    /// A 32-byte record key follows the change: its origin's first change to the record.
+    static let recordKey: UInt8 = 0x10
+    /// A 64-byte signature of the origin's chain head at this change follows.
+    static let signature: UInt8 = 0x20
+    /// The field path is an index into the frame's field table, not a string.
+    static let fieldReference: UInt8 = 0x40
+    /// The bits a reader of this version knows.
+    static let known: UInt8 = 0x7F
 }
 
 /// Operation codes (`Protocol/bundle.md` §4).
@@ -30,4 +53,15 @@ enum OperationCode: UInt8 {
     case remove = 3
     case increment = 4
     case append = 5
+
+    /// The code of an operation.
+    init(_ operation: WaypostCore.Operation) {
+        switch operation {
+        case .assign: self = .assign
+        case .insert: self = .insert
+        case .remove: self = .remove
+        case .increment: self = .increment
+        case .append: self = .append
+        }
+    }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import WaypostBundle
 public import WaypostCore
+public import WaypostCrypto
 public import WaypostStore
 
 extension Node {
@@ -10,23 +11,42 @@ extension Node {
         public let changes: Int
         /// How many bytes the file has.
         public let bytes: Int
+        /// Whom it is encrypted for.
+        public let recipients: [NodeID]
     }
 
-    /// Writes a bundle of every change `peer` may lack (all changes if `peer` is nil) to `path`,
-    /// atomically: a temporary file renamed into place, so a reader never sees half a bundle.
-    public func exportBundle(for peer: String?, to path: String) throws(NodeError) -> ExportSummary {
+    /// Writes an encrypted bundle for `peers` (or for this node itself, as a backup, when `peers` is
+    /// empty) to `path`, atomically: a temporary file renamed into place, so a reader never sees half a
+    /// bundle. It holds every change the peers may lack (every change when `all` is set or no peer is
+    /// named) and every membership certificate this node holds.
+    public func exportBundle(for peers: [String], all: Bool, to path: String, keys: SigningKeyPair) throws(NodeError)
+        -> ExportSummary
+    {
         do {
-            let seen = try peer.map { try replica.peer(named: $0).seen } ?? VersionVector()
+            let records = try peers.map { name throws(StoreError) in try replica.peer(named: name) }
+            guard Set(records.map(\.node)).count == records.count else {
+                throw NodeError(.invalidName, "a peer is named twice with --to")
+            }
+            var seen = VersionVector()
+            if !all, let first = records.first {
+                // What every recipient has seen: the pointwise minimum of their vectors.
+                var entries: [NodeID: UInt64] = [:]
+                for origin in first.seen.origins { entries[origin] = records.map { $0.seen[origin] }.min() }
+                seen = VersionVector(entries)
+            }
             let bundle = Bundle(
                 sender: id, createdAt: SQLiteReplica.systemWallClock(), senderVersions: try replica.versions(),
-                changes: try replica.changes(after: seen))
-            let bytes = BundleWriter.encode(bundle)
+                batch: try replica.changes(after: seen), certificates: try replica.certificates())
+            let recipients = records.isEmpty ? [id] : records.map(\.node)
+            let bytes = try SealedBundle.seal(BundleWriter.encode(bundle), from: keys, to: recipients)
             try Node.writeAtomically(bytes, to: path)
-            if let peer { try replica.recordExport(to: peer) }
-            return ExportSummary(changes: bundle.changes.count, bytes: bytes.count)
+            for name in peers { try replica.recordExport(to: name) }
+            return ExportSummary(changes: bundle.changes.count, bytes: bytes.count, recipients: recipients)
         } catch let error as NodeError {
             throw error
         } catch let error as StoreError {
+            throw NodeError(error.code == .notFound ? .invalidName : .bundle, error.message, cause: error)
+        } catch let error as BundleError {
             throw NodeError(.bundle, error.message, cause: error)
         } catch {
             throw NodeError(.file, "cannot write \(path): \(error.localizedDescription)")
@@ -43,9 +63,10 @@ extension Node {
         public let changes: Int
     }
 
-    /// Reads, checks and merges a bundle file in one transaction. A bundle that is damaged, truncated,
-    /// of a newer format or holds any invalid change is refused whole and changes nothing.
-    public func importBundle(from path: String) throws(NodeError) -> ImportSummary {
+    /// Decrypts, checks and merges a bundle file in one transaction. A bundle that is damaged,
+    /// truncated, not for this node, of a newer format, from an untrusted node, or holds any change
+    /// that is invalid or does not match its origin's signature, is refused whole and changes nothing.
+    public func importBundle(from path: String, keys: SigningKeyPair) throws(NodeError) -> ImportSummary {
         let bytes: [UInt8]
         do {
             bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
@@ -53,16 +74,32 @@ extension Node {
             throw NodeError(.file, "cannot read \(path): \(error.localizedDescription)")
         }
         do {
-            let bundle = try BundleReader.decode(bytes)
-            let report = try replica.apply(bundle.changes)
+            let (sender, frames) = try SealedBundle.open(bytes, with: keys)
+            let bundle = try BundleReader.decode(frames)
+            guard bundle.sender == sender else {
+                throw BundleError(.corrupt, "the bundle's contents name another sender than its signature; it is forged")
+            }
+            let report = try replica.apply(bundle.batch, certificates: bundle.certificates, from: sender)
             try replica.recordSeen(by: bundle.sender, bundle.senderVersions)
             return ImportSummary(sender: bundle.sender, report: report, changes: bundle.changes.count)
         } catch let error as BundleError {
             throw NodeError(.bundle, "\(path): \(error.message); nothing was imported", cause: error)
         } catch let error as StoreError {
-            throw NodeError(.bundle, "\(path): \(error.message); nothing was imported", cause: error)
+            let code: NodeError.Code = error.code == .untrusted ? .untrusted : .bundle
+            throw NodeError(code, "\(path): \(error.message)", cause: error)
         } catch {
             throw NodeError(.bundle, "\(path): \(error)")
+        }
+    }
+
+    /// The recipients a bundle file is encrypted for: what a node that is not one can say about it.
+    public static func recipients(ofBundleAt path: String) throws(NodeError) -> [NodeID] {
+        do {
+            return try SealedBundle.recipients(of: Array(try Data(contentsOf: URL(fileURLWithPath: path))))
+        } catch let error as BundleError {
+            throw NodeError(.bundle, "\(path): \(error.message)", cause: error)
+        } catch {
+            throw NodeError(.file, "cannot read \(path): \(error.localizedDescription)")
         }
     }
 

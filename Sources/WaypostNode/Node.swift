@@ -1,10 +1,11 @@
 import Foundation
 import WaypostBundle
 public import WaypostCore
-import WaypostCrypto
+public import WaypostCrypto
 public import WaypostStore
 
-/// A Waypost node as one process sees it: its home directory, its identity and its replica.
+/// A Waypost node as one process sees it: its home directory, its replica, and (when a command needs
+/// to sign or decrypt) its identity key.
 public final class Node: Sendable {
     /// Where the node's files are.
     public let home: NodeHome
@@ -18,28 +19,33 @@ public final class Node: Sendable {
         self.replica = replica
     }
 
-    /// Creates a node: the home directory (mode 0700), a new identity key (mode 0600) and an empty
-    /// replica.
+    /// Creates a node: the home directory (mode 0700), a new identity key (mode 0600, under
+    /// `passphrase` when one is given) and an empty replica.
     ///
+    /// - Parameter limits: how hard Argon2id works on the passphrase; the default except in tests.
     /// - Throws: ``NodeError`` `alreadyInitialised` if the home holds a node; nothing is overwritten.
-    public static func initialize(home: NodeHome, name: String) throws(NodeError) -> Node {
+    public static func initialize(
+        home: NodeHome, name: String, passphrase: String? = nil, limits: PassphraseLimits = .interactive
+    ) throws(NodeError) -> Node {
         let files = FileManager.default
         if files.fileExists(atPath: home.identityPath) || files.fileExists(atPath: home.replicaPath) {
             throw NodeError(
                 .alreadyInitialised, "a node already exists in \(home.path); use another --home to create a second one")
         }
         guard !name.isEmpty, name.count <= 64 else {
-            throw NodeError(.identity, "give the node a name of 1 to 64 characters with --name")
+            throw NodeError(.invalidName, "give the node a name of 1 to 64 characters with --name")
         }
         let pair: SigningKeyPair
         do {
             try files.createDirectory(atPath: home.path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             pair = try SigningKeyPair.generate()
-            try writeSecret(pair.secretKeyBytes, to: home.identityPath)
+            try KeyFile.write(PassphraseProtection.seal(pair.secretKey, passphrase: passphrase, limits: limits), to: home.identityPath)
         } catch let error as NodeError {
             throw error
+        } catch let error as CryptoError {
+            throw NodeError(.identity, error.message, cause: error)
         } catch {
-            throw NodeError(.file, "could not create the node in \(home.path): \(error)", cause: error)
+            throw NodeError(.file, "could not create the node in \(home.path): \(error)")
         }
         do {
             let replica = try SQLiteReplica.create(at: home.replicaPath, localNode: pair.publicKey, name: name)
@@ -50,40 +56,60 @@ public final class Node: Sendable {
         }
     }
 
-    /// Opens the node in `home`, checking that its identity key and replica belong together.
+    /// Opens the node in `home`. The identity key is not read until ``signingKeys(passphrase:)``.
     ///
-    /// - Throws: ``NodeError`` `noNode` if there is none, `identity` if the key is damaged or is not
-    ///   the replica's.
+    /// - Throws: ``NodeError`` `noNode` if there is none.
     public static func open(home: NodeHome) throws(NodeError) -> Node {
         guard FileManager.default.fileExists(atPath: home.replicaPath) else {
             throw NodeError(.noNode, "no Waypost node in \(home.path); create one with 'waypost init --name NAME'")
         }
-        let pair: SigningKeyPair
         do {
-            let bytes = try Data(contentsOf: URL(fileURLWithPath: home.identityPath))
-            pair = try SigningKeyPair(secretKey: Array(bytes))
-        } catch let error as CryptoError {
-            throw NodeError(.identity, "\(home.identityPath): \(error.message)", cause: error)
+            return Node(home: home, replica: try SQLiteReplica.open(at: home.replicaPath))
         } catch {
-            throw NodeError(.identity, "cannot read this node's identity key \(home.identityPath): \(error.localizedDescription)")
-        }
-        let replica: SQLiteReplica
-        do { replica = try SQLiteReplica.open(at: home.replicaPath) } catch {
             throw NodeError(.file, error.message, cause: error)
         }
-        guard replica.localNode == pair.publicKey else {
-            throw NodeError(.identity, "the identity key in \(home.path) does not belong to its replica; restore the right key")
-        }
-        return Node(home: home, replica: replica)
     }
 
-    private static func writeSecret(_ bytes: [UInt8], to path: String) throws {
-        let descriptor = Foundation.open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
-        guard descriptor >= 0 else { throw NodeError(.file, "cannot create \(path): \(String(cString: strerror(errno)))") }
-        defer { close(descriptor) }
-        let written = bytes.withUnsafeBytes { Foundation.write(descriptor, $0.baseAddress, $0.count) }
-        guard written == bytes.count, fsync(descriptor) == 0 else {
-            throw NodeError(.file, "cannot write \(path): \(String(cString: strerror(errno)))")
+    /// Whether the identity key is under a passphrase.
+    public var isPassphraseProtected: Bool {
+        (try? KeyFile.read(home.identityPath)).map(PassphraseProtection.isProtected) ?? false
+    }
+
+    /// Reads this node's identity key, asking for the passphrase only if the key is under one.
+    ///
+    /// - Throws: ``NodeError`` `identity` for a missing, damaged or foreign key, or a wrong passphrase.
+    public func signingKeys(passphrase: () throws(CryptoError) -> String) throws(NodeError) -> SigningKeyPair {
+        let pair = try KeyFile.open(home.identityPath, passphrase: passphrase)
+        guard pair.publicKey == id else {
+            throw NodeError(.identity, "the identity key in \(home.path) does not belong to its replica; restore the right key")
+        }
+        return pair
+    }
+
+    /// Puts the identity key (and the keys of networks this node created) under a new passphrase, or
+    /// none. Nothing else changes; a failure leaves every key file as it was.
+    public func changePassphrase(
+        current: () throws(CryptoError) -> String, new: String?, limits: PassphraseLimits = .interactive
+    ) throws(NodeError) {
+        let identity = try signingKeys(passphrase: current)
+        var rewrites: [(path: String, bytes: [UInt8])] = []
+        do {
+            rewrites.append((home.identityPath, try PassphraseProtection.seal(identity.secretKey, passphrase: new, limits: limits)))
+            for path in KeyFile.networkKeyPaths(in: home) {
+                let pair = try KeyFile.open(path, passphrase: current)
+                rewrites.append((path, try PassphraseProtection.seal(pair.secretKey, passphrase: new, limits: limits)))
+            }
+        } catch let error as CryptoError {
+            throw NodeError(.identity, error.message, cause: error)
+        } catch let error as NodeError {
+            throw error
+        } catch {
+            throw NodeError(.identity, "\(error)")
+        }
+        for rewrite in rewrites {
+            do { try KeyFile.replace(rewrite.path, with: rewrite.bytes) } catch {
+                throw NodeError(.file, "cannot rewrite \(rewrite.path): \(error)")
+            }
         }
     }
 }

@@ -13,6 +13,14 @@ public struct NodeError: Error, Sendable, CustomStringConvertible {
         case bundle
         /// The identity key is missing, unreadable or damaged.
         case identity
+        /// The passphrase does not open the key.
+        case wrongPassphrase = "wrong-passphrase"
+        /// A name given on the command line is not acceptable.
+        case invalidName = "invalid-name"
+        /// The bundle or its changes come from a node this one does not trust.
+        case untrusted
+        /// Network membership: no such network, or this node may not enroll in it.
+        case network
     }
 
     /// What kind of problem.

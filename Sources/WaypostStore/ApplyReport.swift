@@ -6,10 +6,13 @@ public struct ApplyReport: Sendable, Hashable {
     public var applied = 0
     /// Changes the replica already had.
     public var duplicates = 0
-    /// Changes held back because an earlier change of their origin is missing, by origin, with the
-    /// sequence number the replica needs next. Nothing of theirs was applied; the bundle that carries
-    /// the missing ones will bring them.
+    /// Changes held back because an earlier change of their origin is missing (or they follow its last
+    /// signature), by origin, with the sequence number the replica needs next. They wait in the
+    /// replica and are applied when a bundle brings what they need.
     public var heldBack: [NodeID: (expected: UInt64, count: Int)] = [:]
+    /// Changes held from earlier bundles that failed verification once their predecessors arrived,
+    /// and were dropped.
+    public var discarded = 0
     /// Origins whose changes carry timestamps more than five minutes ahead of this node's clock.
     public var originsAhead: Set<NodeID> = []
 
@@ -17,7 +20,8 @@ public struct ApplyReport: Sendable, Hashable {
     public init() {}
 
     public static func == (lhs: ApplyReport, rhs: ApplyReport) -> Bool {
-        lhs.applied == rhs.applied && lhs.duplicates == rhs.duplicates && lhs.originsAhead == rhs.originsAhead
+        lhs.applied == rhs.applied && lhs.duplicates == rhs.duplicates && lhs.discarded == rhs.discarded
+            && lhs.originsAhead == rhs.originsAhead
             && lhs.heldBack.mapValues { [$0.expected, UInt64($0.count)] }
                 == rhs.heldBack.mapValues { [$0.expected, UInt64($0.count)] }
     }

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import WaypostCore
+import WaypostTrust
 
 /// The `origins` table as one transaction sees it: node ids interned as small integers, with the
 /// highest sequence applied from each. Loaded at the start of a transaction, written back as it goes.
@@ -9,18 +10,21 @@ struct OriginTable {
         let id: Int64
         var sequence: UInt64
         var latestTimestamp: UInt64
+        /// The origin's chain head after `sequence` (`Protocol/trust.md` §2).
+        var head: [UInt8]
     }
 
     private(set) var byNode: [NodeID: Entry] = [:]
     private(set) var byID: [Int64: NodeID] = [:]
 
     init(_ db: Database) throws {
-        for row in try Row.fetchAll(db, sql: "SELECT id, node, sequence, latest_timestamp FROM origins") {
+        for row in try Row.fetchAll(db, sql: "SELECT id, node, sequence, latest_timestamp, head FROM origins") {
             let node = NodeID(bytes: Array(row["node"] as Data))
             let id: Int64 = row["id"]
             byNode[node] = Entry(
                 id: id, sequence: UInt64(row["sequence"] as Int64),
-                latestTimestamp: UInt64(bitPattern: row["latest_timestamp"] as Int64))
+                latestTimestamp: UInt64(bitPattern: row["latest_timestamp"] as Int64),
+                head: (row["head"] as Data?).map(Array.init) ?? ChangeChain.genesis)
             byID[id] = node
         }
     }
@@ -30,7 +34,7 @@ struct OriginTable {
         if let entry = byNode[node] { return entry.id }
         try db.execute(sql: "INSERT INTO origins (node) VALUES (?)", arguments: [Data(node.bytes)])
         let id = db.lastInsertedRowID
-        byNode[node] = Entry(id: id, sequence: 0, latestTimestamp: 0)
+        byNode[node] = Entry(id: id, sequence: 0, latestTimestamp: 0, head: ChangeChain.genesis)
         byID[id] = node
         return id
     }
@@ -39,15 +43,18 @@ struct OriginTable {
 
     func node(_ id: Int64) -> NodeID? { byID[id] }
 
-    /// Records that `change` is applied.
-    mutating func advance(_ change: Change, _ db: Database) throws {
+    func head(of node: NodeID) -> [UInt8] { byNode[node]?.head ?? ChangeChain.genesis }
+
+    /// Records that `change` is applied, and the origin's chain head after it.
+    mutating func advance(_ change: Change, head: [UInt8], _ db: Database) throws {
         let id = try id(of: change.dot.origin, db)
         var entry = byNode[change.dot.origin]!
         entry.sequence = change.dot.sequence
         entry.latestTimestamp = max(entry.latestTimestamp, change.timestamp.rawValue)
+        entry.head = head
         byNode[change.dot.origin] = entry
-        try db.cachedStatement(sql: "UPDATE origins SET sequence = ?, latest_timestamp = ? WHERE id = ?")
-            .execute(arguments: [Int64(entry.sequence), Int64(bitPattern: entry.latestTimestamp), id])
+        try db.cachedStatement(sql: "UPDATE origins SET sequence = ?, latest_timestamp = ?, head = ? WHERE id = ?")
+            .execute(arguments: [Int64(entry.sequence), Int64(bitPattern: entry.latestTimestamp), Data(head), id])
     }
 
     var versions: VersionVector {

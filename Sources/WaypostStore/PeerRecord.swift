@@ -1,4 +1,5 @@
 public import WaypostCore
+public import WaypostTrust
 
 /// A node this one exchanges changes with, as the `peers` table records it.
 public struct PeerRecord: Sendable, Hashable {
@@ -14,4 +15,6 @@ public struct PeerRecord: Sendable, Hashable {
     public let lastExportAt: UInt64?
     /// What it had seen when it last sent us a bundle.
     public let seen: VersionVector
+    /// The role it was trusted with pairwise (`peer add --admin` makes it an admin).
+    public let role: Role
 }

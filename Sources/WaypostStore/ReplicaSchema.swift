@@ -14,6 +14,9 @@ import WaypostCore
 /// - `records`, `shown`: each record, and each field's shown value, behind the `cases` and
 ///   `services` views.
 /// - `peers`, `peer_versions`: the nodes this one exchanges bundles with, and what each has seen.
+/// - `record_keys`, `signatures`: each origin's record keys and signed chain heads (`Protocol/trust.md`).
+/// - `pending`: changes received before their predecessors, applied when those arrive.
+/// - `networks`, `certificates`: the networks joined and the membership certificates held.
 enum ReplicaSchema {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -85,6 +88,60 @@ enum ReplicaSchema {
                         node BLOB NOT NULL,
                         sequence INTEGER NOT NULL,
                         PRIMARY KEY (peer, node)
+                    ) STRICT, WITHOUT ROWID;
+                    """)
+        }
+        migrator.registerMigration("v2-trust") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE origins ADD COLUMN head BLOB;
+                    ALTER TABLE changes ADD COLUMN digest BLOB;
+                    CREATE TABLE record_keys (
+                        origin INTEGER NOT NULL,
+                        collection INTEGER NOT NULL,
+                        record TEXT NOT NULL,
+                        key BLOB NOT NULL,
+                        introduced INTEGER NOT NULL,
+                        PRIMARY KEY (origin, collection, record)
+                    ) STRICT, WITHOUT ROWID;
+                    CREATE UNIQUE INDEX record_keys_by_change ON record_keys (origin, introduced);
+                    CREATE TABLE signatures (
+                        origin INTEGER NOT NULL,
+                        sequence INTEGER NOT NULL,
+                        signature BLOB NOT NULL,
+                        PRIMARY KEY (origin, sequence)
+                    ) STRICT, WITHOUT ROWID;
+                    CREATE TABLE pending (
+                        origin INTEGER NOT NULL,
+                        sequence INTEGER NOT NULL,
+                        timestamp INTEGER NOT NULL,
+                        collection INTEGER NOT NULL,
+                        record TEXT NOT NULL,
+                        field TEXT NOT NULL,
+                        operation INTEGER NOT NULL,
+                        value TEXT NOT NULL,
+                        supersedes BLOB,
+                        record_key BLOB,
+                        signature BLOB,
+                        PRIMARY KEY (origin, sequence)
+                    ) STRICT, WITHOUT ROWID;
+                    ALTER TABLE peers ADD COLUMN role INTEGER NOT NULL DEFAULT 1;
+                    CREATE TABLE networks (
+                        network BLOB PRIMARY KEY NOT NULL,
+                        joined_at INTEGER NOT NULL
+                    ) STRICT;
+                    CREATE TABLE network_keys (
+                        network BLOB PRIMARY KEY NOT NULL,
+                        name TEXT NOT NULL,
+                        created_at INTEGER NOT NULL
+                    ) STRICT;
+                    CREATE TABLE certificates (
+                        network BLOB NOT NULL,
+                        node BLOB NOT NULL,
+                        issuer BLOB NOT NULL,
+                        issued_at INTEGER NOT NULL,
+                        bytes BLOB NOT NULL,
+                        PRIMARY KEY (network, node, issuer, issued_at)
                     ) STRICT, WITHOUT ROWID;
                     """)
         }

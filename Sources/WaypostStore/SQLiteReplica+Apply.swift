@@ -1,39 +1,55 @@
 import Foundation
 import GRDB
 public import WaypostCore
+public import WaypostTrust
+import WaypostCrypto
 
 extension SQLiteReplica {
-    /// Merges changes from another node (or this one), all in one transaction.
+    /// Merges changes from another node (or relayed through one), all in one transaction.
     ///
-    /// Each change is checked against the schema first; if any is invalid, nothing is applied. A change
-    /// the replica has is skipped; a change whose predecessor from the same origin is missing is held
-    /// back (counted in the report, not applied). The merge rules are those of
-    /// ``WaypostCore/ReplicaModel``, which the tests hold this implementation to.
+    /// In order, and refusing the whole batch at the first failure:
+    /// 1. every change must fit the schema;
+    /// 2. `certificates` are stored (each was checked against its issuer when decoded);
+    /// 3. the sender, if given, and every origin must be trusted: this node, a pairwise peer, or a member of a joined network;
+    /// 4. each origin's new changes must continue its hash chain from what this replica holds, and
+    ///    every signature given must verify against the chain head (`Protocol/trust.md` §2).
     ///
-    /// - Throws: ``StoreError`` `invalid` for a change that does not fit the schema, `diskFull`, or
-    ///   `database`; in every case nothing was applied.
-    public func apply(_ changes: [Change]) throws(StoreError) -> ApplyReport {
-        for change in changes {
+    /// Changes up to each origin's last valid signature are merged with the rules of
+    /// ``WaypostCore/ReplicaModel``; changes whose predecessors are missing, or that follow the last
+    /// signature, wait in the `pending` table until what they need arrives. A change already held is
+    /// skipped.
+    ///
+    /// - Throws: ``StoreError`` `invalid`, `untrusted`, `forged`, `diskFull` or `database`; in every case
+    ///   nothing was applied.
+    public func apply(_ batch: ChangeBatch, certificates: [Certificate] = [], from sender: NodeID? = nil)
+        throws(StoreError) -> ApplyReport
+    {
+        for change in batch.changes {
             do { try change.validate(against: schema) } catch { throw StoreError(error) }
         }
         let wall = wallClock()
+        let localNode = self.localNode
         return try write { db in
+            try TrustTables.store(certificates, db)
+            let trust = try TrustTables.registry(db, local: localNode)
+            if let sender, !trust.trusts(sender) {
+                throw StoreError(
+                    .untrusted,
+                    "the bundle comes from node \(sender), which this node does not trust; nothing was applied "
+                        + "(add it with 'waypost peer add', or join a network that enrolled it)")
+            }
+            var byOrigin: [NodeID: [Change]] = [:]
+            for change in batch.changes { byOrigin[change.dot.origin, default: []].append(change) }
+            for origin in byOrigin.keys.sorted() where !trust.trusts(origin) {
+                throw StoreError(
+                    .untrusted,
+                    "the changes come from node \(origin), which this node does not trust; nothing was applied "
+                        + "(add it with 'waypost peer add', or join a network that enrolled it)")
+            }
             var context = try ApplyContext(db, replica: self)
             var report = ApplyReport()
-            for change in changes {
-                let expected = context.origins.sequence(of: change.dot.origin) + 1
-                if change.dot.sequence < expected {
-                    report.duplicates += 1
-                } else if change.dot.sequence > expected {
-                    let previous = report.heldBack[change.dot.origin]
-                    report.heldBack[change.dot.origin] = (previous?.expected ?? expected, (previous?.count ?? 0) + 1)
-                } else {
-                    if !context.clock.observe(change.timestamp, wallMilliseconds: wall) {
-                        report.originsAhead.insert(change.dot.origin)
-                    }
-                    try context.applyNext(change, db)
-                    report.applied += 1
-                }
+            for origin in byOrigin.keys.sorted() {
+                try context.advance(origin, incoming: byOrigin[origin]!, batch: batch, wall: wall, report: &report, db)
             }
             try context.finish(db)
             return report
@@ -41,13 +57,27 @@ extension SQLiteReplica {
     }
 }
 
-/// The state of one applying transaction: the origin table, the clock, and the records whose shown
-/// values must be recomputed before it commits.
+/// A change waiting to be verified and applied, with what the chain needs.
+struct ChainedChange {
+    let change: Change
+    let recordKey: [UInt8]?
+    let signature: [UInt8]?
+}
+
+/// The state of one applying transaction: the origin table, the clock, record keys, and the records
+/// whose shown values must be recomputed before it commits.
 struct ApplyContext {
     var origins: OriginTable
     var clock: HybridClock
     private var touched: Set<FieldAddress.RecordKey> = []
+    private var recordKeys: [RecordKeyAddress: [UInt8]] = [:]
     private let schema: Schema
+
+    struct RecordKeyAddress: Hashable {
+        let origin: NodeID
+        let collection: RecordCollection
+        let record: RecordID
+    }
 
     init(_ db: Database, replica: SQLiteReplica) throws {
         origins = try OriginTable(db)
@@ -56,21 +86,152 @@ struct ApplyContext {
         schema = replica.schema
     }
 
-    /// Applies a change that is the next one of its origin: the rules of ``ReplicaModel/apply(_:)``.
-    mutating func applyNext(_ change: Change, _ db: Database) throws {
+    /// Verifies and applies what it can of one origin's changes: those of the batch, and those that
+    /// were waiting for them.
+    mutating func advance(
+        _ origin: NodeID, incoming changes: [Change], batch: ChangeBatch, wall: UInt64, report: inout ApplyReport,
+        _ db: Database
+    ) throws {
+        let applied = origins.sequence(of: origin)
+        var incoming: [UInt64: ChainedChange] = [:]
+        for change in changes {
+            if change.dot.sequence <= applied {
+                report.duplicates += 1
+            } else {
+                incoming[change.dot.sequence] = ChainedChange(
+                    change: change, recordKey: batch.recordKeys[change.dot], signature: batch.signatures[change.dot])
+            }
+        }
+        guard !incoming.isEmpty else { return }
+        let waiting = try PendingTable.load(origin, db, origins: origins)
+
+        var candidates = waiting.merging(incoming) { _, new in new }
+        var verified: (count: Int, heads: [[UInt8]])
+        var run = ApplyContext.contiguousRun(candidates, after: applied)
+        do {
+            verified = try verify(run, of: origin, db)
+        } catch let error as TrustError where !waiting.isEmpty {
+            // Something held from an earlier bundle may be what fails: drop it and judge this batch alone.
+            _ = error
+            try PendingTable.discard(origin, db, origins: &origins)
+            report.discarded += waiting.count
+            candidates = incoming
+            run = ApplyContext.contiguousRun(candidates, after: applied)
+            verified = try verify(run, of: origin, db)
+        }
+        for index in 0..<verified.count {
+            let chained = run[index]
+            if !clock.observe(chained.change.timestamp, wallMilliseconds: wall) { report.originsAhead.insert(origin) }
+            try applyNext(chained.change, head: verified.heads[index], recordKey: chained.recordKey, signature: chained.signature, db)
+            report.applied += 1
+        }
+        let appliedThrough = applied + UInt64(verified.count)
+        let remaining = candidates.filter { $0.key > appliedThrough }
+        try PendingTable.replace(origin, with: remaining, db, origins: &origins)
+        if !remaining.isEmpty {
+            report.heldBack[origin] = (appliedThrough + 1, remaining.count)
+        }
+    }
+
+    /// The changes that continue an origin's sequence after `applied`, in order.
+    static func contiguousRun(_ candidates: [UInt64: ChainedChange], after applied: UInt64) -> [ChainedChange] {
+        var run: [ChainedChange] = []
+        var next = applied + 1
+        while let chained = candidates[next] {
+            run.append(chained)
+            next += 1
+        }
+        return run
+    }
+
+    /// Recomputes the origin's chain over `run` and checks every signature in it.
+    ///
+    /// - Returns: how many changes, from the start of `run`, end at a valid signature, and the chain
+    ///   head after each change.
+    mutating func verify(_ run: [ChainedChange], of origin: NodeID, _ db: Database) throws -> (count: Int, heads: [[UInt8]]) {
+        var head = origins.head(of: origin)
+        var heads: [[UInt8]] = []
+        var introduced: [RecordKeyAddress: [UInt8]] = [:]
+        var verifiedCount = 0
+        for (index, chained) in run.enumerated() {
+            let change = chained.change
+            let address = RecordKeyAddress(origin: origin, collection: change.collection, record: change.record)
+            let known = try introduced[address] ?? recordKey(address, db)
+            let key: [UInt8]
+            switch (known, chained.recordKey) {
+            case (let known?, nil):
+                key = known
+            case (nil, let carried?) where carried.count == ChangeChain.recordKeyLength:
+                key = carried
+                introduced[address] = carried
+            case (nil, _):
+                throw TrustError(
+                    .recordKey, "change \(change.dot) lacks the record key its chain needs; the bundle is damaged or forged",
+                    origin: origin)
+            case (_?, _?):
+                throw TrustError(
+                    .recordKey, "change \(change.dot) brings a second record key for one record; the bundle is forged",
+                    origin: origin)
+            }
+            head = ChangeChain.head(
+                after: head, leaf: ChangeChain.leaf(of: change, recordKey: key, introducesKey: chained.recordKey != nil))
+            heads.append(head)
+            if let signature = chained.signature {
+                guard ChangeChain.isValid(signature, at: change.dot, head: head) else {
+                    throw TrustError(
+                        .badSignature,
+                        "the changes of node \(origin.short) up to \(change.dot.sequence) do not match its signature: "
+                            + "they were altered, reordered or cut after it wrote them",
+                        origin: origin)
+                }
+                verifiedCount = index + 1
+            }
+        }
+        return (verifiedCount, heads)
+    }
+
+    /// The record key of (origin, record), if this replica holds one.
+    mutating func recordKey(_ address: RecordKeyAddress, _ db: Database) throws -> [UInt8]? {
+        if let key = recordKeys[address] { return key }
+        guard let id = origins.byNode[address.origin]?.id else { return nil }
+        let key = try Data.fetchOne(
+            db.cachedStatement(sql: "SELECT key FROM record_keys WHERE origin = ? AND collection = ? AND record = ?"),
+            arguments: [id, Int64(address.collection.rawValue), address.record.text]
+        ).map(Array.init)
+        if let key { recordKeys[address] = key }
+        return key
+    }
+
+    /// Applies a verified change that is the next one of its origin: the rules of
+    /// ``WaypostCore/ReplicaModel/apply(_:)``, plus its place in the origin's chain.
+    mutating func applyNext(
+        _ change: Change, head: [UInt8], recordKey: [UInt8]?, signature: [UInt8]?, _ db: Database
+    ) throws {
         let origin = try origins.id(of: change.dot.origin, db)
         let collection = Int64(change.collection.rawValue)
         let record = change.record.text
+        let sequence = Int64(change.dot.sequence)
         try db.cachedStatement(
             sql: """
                 INSERT INTO changes (origin, sequence, timestamp, collection, record, field, operation, value, supersedes)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """
         ).execute(arguments: [
-            origin, Int64(change.dot.sequence), Int64(bitPattern: change.timestamp.rawValue), collection, record,
+            origin, sequence, Int64(bitPattern: change.timestamp.rawValue), collection, record,
             change.field, ChangeRow.code(of: change.operation), change.operation.argument,
             ChangeRow.encode(change.operation.supersedes),
         ])
+        if let recordKey {
+            try db.cachedStatement(
+                sql: "INSERT INTO record_keys (origin, collection, record, key, introduced) VALUES (?, ?, ?, ?, ?)"
+            ).execute(arguments: [origin, collection, record, Data(recordKey), sequence])
+            recordKeys[RecordKeyAddress(origin: change.dot.origin, collection: change.collection, record: change.record)] =
+                recordKey
+        }
+        if let signature {
+            try db.cachedStatement(sql: "INSERT OR REPLACE INTO signatures (origin, sequence, signature) VALUES (?, ?, ?)")
+                .execute(arguments: [origin, sequence, Data(signature)])
+        }
         for dot in change.operation.supersedes {
             let supersededOrigin = try origins.id(of: dot.origin, db)
             let arguments: StatementArguments = [collection, record, change.field, supersededOrigin, Int64(dot.sequence)]
@@ -88,7 +249,7 @@ struct ApplyContext {
                         SELECT EXISTS (SELECT 1 FROM superseded
                         WHERE collection = ? AND record = ? AND field = ? AND origin = ? AND sequence = ?)
                         """),
-                arguments: [collection, record, change.field, origin, Int64(change.dot.sequence)]) ?? false
+                arguments: [collection, record, change.field, origin, sequence]) ?? false
             if !isSuperseded {
                 try db.cachedStatement(
                     sql: """
@@ -96,8 +257,8 @@ struct ApplyContext {
                         VALUES (?, ?, ?, ?, ?, ?, ?)
                         """
                 ).execute(arguments: [
-                    collection, record, change.field, origin, Int64(change.dot.sequence),
-                    Int64(bitPattern: change.timestamp.rawValue), value.value,
+                    collection, record, change.field, origin, sequence, Int64(bitPattern: change.timestamp.rawValue),
+                    value.value,
                 ])
             }
         }
@@ -109,8 +270,15 @@ struct ApplyContext {
                 ON CONFLICT (collection, record) DO UPDATE SET created = min(created, excluded.created)
                 """
         ).execute(arguments: [collection, record, Int64(bitPattern: change.timestamp.rawValue)])
-        try origins.advance(change, db)
+        try origins.advance(change, head: head, db)
         touched.insert(FieldAddress.RecordKey(collection: change.collection, record: change.record))
+    }
+
+    /// Signs this node's chain head at `dot` and stores the signature.
+    mutating func sign(_ dot: Dot, head: [UInt8], with signer: SigningKeyPair, _ db: Database) throws {
+        let origin = try origins.id(of: dot.origin, db)
+        try db.cachedStatement(sql: "INSERT OR REPLACE INTO signatures (origin, sequence, signature) VALUES (?, ?, ?)")
+            .execute(arguments: [origin, Int64(dot.sequence), Data(ChangeChain.sign(at: dot, head: head, with: signer))])
     }
 
     /// The live values at one address, as this transaction sees them.

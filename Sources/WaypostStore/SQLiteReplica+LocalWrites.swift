@@ -1,14 +1,44 @@
 import GRDB
 public import WaypostCore
+public import WaypostCrypto
+import WaypostTrust
 
 extension SQLiteReplica {
     /// Creates a record with the given edits (plus the collection's defaults for fields not given),
     /// as changes of this node, in one transaction.
     ///
     /// - Returns: the new record's id and the changes made.
-    public func create(_ collection: RecordCollection, edits: [Edit], id: RecordID = .random()) throws(StoreError)
-        -> (id: RecordID, changes: [Change])
+    public func create(
+        _ collection: RecordCollection, edits: [Edit], id: RecordID = .random(), signer: SigningKeyPair
+    ) throws(StoreError) -> (id: RecordID, changes: [Change]) {
+        let changes = try write(
+            [RecordWrite(record: id, edits: try withDefaults(edits, collection), mustExist: false)], in: collection,
+            signer: signer)
+        return (id, changes)
+    }
+
+    /// Creates many records in one transaction, as a data-entry import does: all or none.
+    ///
+    /// - Returns: the new records' ids, in the order given.
+    public func createMany(_ collection: RecordCollection, records: [[Edit]], signer: SigningKeyPair) throws(StoreError)
+        -> [RecordID]
     {
+        var writes: [RecordWrite] = []
+        for edits in records {
+            writes.append(RecordWrite(record: .random(), edits: try withDefaults(edits, collection), mustExist: false))
+        }
+        _ = try write(writes, in: collection, signer: signer)
+        return writes.map(\.record)
+    }
+
+    /// Changes fields of many existing records in one transaction: all or none.
+    public func updateMany(_ collection: RecordCollection, _ updates: [(record: RecordID, edits: [Edit])], signer: SigningKeyPair)
+        throws(StoreError) -> [Change]
+    {
+        try write(updates.map { RecordWrite(record: $0.record, edits: $0.edits, mustExist: true) }, in: collection, signer: signer)
+    }
+
+    private func withDefaults(_ edits: [Edit], _ collection: RecordCollection) throws(StoreError) -> [Edit] {
         var all = edits
         let collectionSchema = schema[collection]
         for (field, value) in collectionSchema.defaults.sorted(by: { $0.key < $1.key })
@@ -18,8 +48,7 @@ extension SQLiteReplica {
             } catch { throw StoreError(error) }
         }
         guard !all.isEmpty else { throw StoreError(.invalid, "give at least one FIELD=VALUE for the new \(collection)") }
-        let changes = try write(all, to: id, in: collection, mustExist: false)
-        return (id, changes)
+        return all
     }
 
     /// Changes fields of an existing record, as changes of this node, in one transaction.
@@ -30,36 +59,69 @@ extension SQLiteReplica {
     /// - Returns: the changes made (none if every edit was already true).
     /// - Throws: ``StoreError`` `notFound` for a record this replica does not hold; `invalid` for an
     ///   edit that does not apply (removing an element that is not there). Nothing is written.
-    public func update(_ collection: RecordCollection, _ record: RecordID, edits: [Edit]) throws(StoreError) -> [Change] {
-        try write(edits, to: record, in: collection, mustExist: true)
-    }
-
-    private func write(_ edits: [Edit], to record: RecordID, in collection: RecordCollection, mustExist: Bool)
+    public func update(_ collection: RecordCollection, _ record: RecordID, edits: [Edit], signer: SigningKeyPair)
         throws(StoreError) -> [Change]
     {
+        try write([RecordWrite(record: record, edits: edits, mustExist: true)], in: collection, signer: signer)
+    }
+
+    /// The edits of one record in a local write.
+    private struct RecordWrite: Sendable {
+        let record: RecordID
+        let edits: [Edit]
+        let mustExist: Bool
+    }
+
+    /// How many changes a node writes between two signatures of its chain, so that a relay can pass on
+    /// a long import in bounded, verifiable batches.
+    public static let signatureInterval = 1024
+
+    private func write(_ writes: [RecordWrite], in collection: RecordCollection, signer: SigningKeyPair)
+        throws(StoreError) -> [Change]
+    {
+        guard signer.publicKey == localNode else {
+            throw StoreError(.invalid, "the key given to sign with is not this replica's node key")
+        }
         let wall = wallClock()
         let localNode = self.localNode
         return try write { db in
-            let exists = try Bool.fetchOne(
-                db, sql: "SELECT EXISTS (SELECT 1 FROM records WHERE collection = ? AND record = ?)",
-                arguments: [Int64(collection.rawValue), record.text]) ?? false
-            if mustExist && !exists {
-                throw StoreError(.notFound, "no \(collection) \(record) in this replica; see 'waypost \(collection) list'")
-            }
-            if !mustExist && exists {
-                throw StoreError(.alreadyExists, "\(collection) \(record) exists already")
-            }
             var context = try ApplyContext(db, replica: self)
             var changes: [Change] = []
-            for edit in edits {
-                let address = FieldAddress(collection: collection, record: record, field: edit.path.description)
-                guard let operation = try edit.operation(seeing: context.liveValues(at: address, db)) else { continue }
-                let change = Change(
-                    dot: Dot(origin: localNode, sequence: context.origins.sequence(of: localNode) + 1),
-                    timestamp: context.clock.tick(wallMilliseconds: wall), collection: collection, record: record,
-                    field: edit.path.description, operation: operation)
-                try context.applyNext(change, db)
-                changes.append(change)
+            var head = context.origins.head(of: localNode)
+            for write in writes {
+                let record = write.record
+                let exists = try Bool.fetchOne(
+                    db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM records WHERE collection = ? AND record = ?)"),
+                    arguments: [Int64(collection.rawValue), record.text]) ?? false
+                if write.mustExist && !exists {
+                    throw StoreError(.notFound, "no \(collection) \(record) in this replica; see 'waypost \(collection) list'")
+                }
+                if !write.mustExist && exists {
+                    throw StoreError(.alreadyExists, "\(collection) \(record) exists already")
+                }
+                let keyAddress = ApplyContext.RecordKeyAddress(origin: localNode, collection: collection, record: record)
+                for edit in write.edits {
+                    let address = FieldAddress(collection: collection, record: record, field: edit.path.description)
+                    guard let operation = try edit.operation(seeing: context.liveValues(at: address, db)) else { continue }
+                    let change = Change(
+                        dot: Dot(origin: localNode, sequence: context.origins.sequence(of: localNode) + 1),
+                        timestamp: context.clock.tick(wallMilliseconds: wall), collection: collection, record: record,
+                        field: edit.path.description, operation: operation)
+                    let existingKey = try context.recordKey(keyAddress, db)
+                    let key = existingKey ?? Random.bytes(ChangeChain.recordKeyLength)
+                    head = ChangeChain.head(
+                        after: head, leaf: ChangeChain.leaf(of: change, recordKey: key, introducesKey: existingKey == nil))
+                    let signature =
+                        change.dot.sequence % UInt64(SQLiteReplica.signatureInterval) == 0
+                        ? ChangeChain.sign(at: change.dot, head: head, with: signer) : nil
+                    try context.applyNext(
+                        change, head: head, recordKey: existingKey == nil ? key : nil, signature: signature, db)
+                    changes.append(change)
+                }
+            }
+            // Every write ends at a signed head, so what it wrote can be passed on and verified.
+            if let last = changes.last, last.dot.sequence % UInt64(SQLiteReplica.signatureInterval) != 0 {
+                try context.sign(last.dot, head: head, with: signer, db)
             }
             try context.finish(db)
             return changes

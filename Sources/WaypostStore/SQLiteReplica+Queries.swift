@@ -52,7 +52,7 @@ extension SQLiteReplica {
     public func findRecord(_ collection: RecordCollection, prefix: String) throws(StoreError) -> RecordID {
         let compact = prefix.lowercased().filter { $0 != "-" }
         guard !compact.isEmpty, compact.allSatisfy({ $0.isLetter || $0.isNumber }) else {
-            throw StoreError(.invalid, "'\(prefix)' is not a record id; ids look like k7f3-m2q9-x4c1-ab5d")
+            throw StoreError(.invalid, "'\(prefix)' is not a record id; ids look like k7f3-m2q4-x4c2-ab5d")
         }
         let matches = try read { db in
             try String.fetchAll(
@@ -125,20 +125,31 @@ extension SQLiteReplica {
         }
     }
 
-    /// Every change the holder of `seen` lacks: each origin's, in sequence order. Its cost follows the
-    /// number of changes returned, not the size of the replica.
-    public func changes(after seen: VersionVector) throws(StoreError) -> [Change] {
+    /// Every change the holder of `seen` lacks, each origin's in sequence order, with the record keys
+    /// those changes introduce and the signatures at them: a batch another node can verify. Its cost
+    /// follows the number of changes returned, not the size of the replica.
+    public func changes(after seen: VersionVector) throws(StoreError) -> ChangeBatch {
         try read { db in
             let origins = try OriginTable(db)
-            var result: [Change] = []
+            var batch = ChangeBatch()
             for (node, entry) in origins.byNode.sorted(by: { $0.key < $1.key }) where entry.sequence > seen[node] {
                 let rows = try Row.fetchCursor(
                     db,
-                    sql: "SELECT \(ChangeRow.columns) FROM changes c WHERE c.origin = ? AND c.sequence > ? ORDER BY c.sequence",
+                    sql: """
+                        SELECT \(ChangeRow.columns), k.key, s.signature FROM changes c
+                        LEFT JOIN record_keys k ON k.origin = c.origin AND k.introduced = c.sequence
+                        LEFT JOIN signatures s ON s.origin = c.origin AND s.sequence = c.sequence
+                        WHERE c.origin = ? AND c.sequence > ? ORDER BY c.sequence
+                        """,
                     arguments: [entry.id, Int64(seen[node])])
-                while let row = try rows.next() { result.append(try ChangeRow.decode(row, origins: origins)) }
+                while let row = try rows.next() {
+                    let change = try ChangeRow.decode(row, origins: origins)
+                    batch.changes.append(change)
+                    if let key = row[9] as Data? { batch.recordKeys[change.dot] = Array(key) }
+                    if let signature = row[10] as Data? { batch.signatures[change.dot] = Array(signature) }
+                }
             }
-            return result
+            return batch
         }
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 public import WaypostCore
+import WaypostTrust
 
 /// A node's replica: every change it has seen and the merged state, in one SQLite database in WAL
 /// mode (https://sqlite.org/wal.html).
@@ -117,6 +118,8 @@ public final class SQLiteReplica: Sendable {
             throw error
         } catch let error as CoreError {
             throw StoreError(error)
+        } catch let error as TrustError {
+            throw StoreError(error.code == .untrustedOrigin ? .untrusted : .forged, error.message + "; nothing was applied", cause: error)
         } catch let error as DatabaseError {
             if error.resultCode == .SQLITE_FULL {
                 throw StoreError(.diskFull, "the disk is full; nothing was written: free some space and try again", cause: error)

@@ -15,6 +15,10 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         case alreadyExists = "already-exists"
         /// An edit or a received change does not fit the schema.
         case invalid
+        /// Changes from an origin this node does not trust.
+        case untrusted
+        /// Changes that do not match their origin's signature, or a record key where the chain has none.
+        case forged
         /// The disk is full.
         case diskFull = "disk-full"
         /// The database was written by a newer Waypost.

@@ -72,11 +72,7 @@ public enum ChangeChain {
 
     /// The head after a change whose leaf is `leaf`.
     public static func head(after previous: [UInt8], leaf: [UInt8]) -> [UInt8] {
-        var hasher = Blake2b(outputLength: 32)
-        hasher.update(headDomain)
-        hasher.update(previous)
-        hasher.update(leaf)
-        return hasher.finalize()
+        Blake2b.hash(headDomain + previous + leaf)
     }
 
     /// The bytes an origin signs to vouch for its chain up to `dot`.

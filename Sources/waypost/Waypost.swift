@@ -14,12 +14,13 @@ struct Waypost: ParsableCommand {
             until someone resolves it. Nodes exchange bundles of changes as files (on a USB stick, say).
 
             The node's home is --home DIR, else $WAYPOST_HOME, else ~/.waypost.
-            Exit codes: 0 success, 1 failure, 2 usage, 3 not found, 4 invalid input, 5 bundle refused, 6 disk full.
+            Exit codes: 0 success, 1 failure, 2 usage, 3 not found, 4 invalid input, 5 bundle refused, \
+            6 disk full, 7 wrong passphrase.
             """,
         version: "0.1.0",
         subcommands: [
-            Init.self, ID.self, CaseCommand.self, ServiceCommand.self, Conflicts.self, Resolve.self,
-            PeerCommand.self, BundleCommand.self, Status.self, Log.self,
+            Init.self, ID.self, Passphrase.self, CaseCommand.self, ServiceCommand.self, Conflicts.self, Resolve.self,
+            PeerCommand.self, NetworkCommand.self, BundleCommand.self, Status.self, Log.self,
         ]
     )
 

@@ -1,9 +1,10 @@
 import Testing
 import WaypostCore
+import WaypostTrust
 
 @testable import WaypostBundle
 
-/// Damaged and malformed bundles are refused as a whole, with the code that says why.
+/// Damaged and malformed frames are refused as a whole, with the code that says why, and never crash.
 ///
 /// The structural cases are built by hand with correct lengths and CRCs, so that the check they reach
 /// is the one they are named after rather than the checksum.
@@ -29,7 +30,7 @@ import WaypostCore
             let code = Self.code(damaged)
             switch position {
             case 0..<8: #expect(code == .notABundle, "byte \(position)")
-            case 8..<10: #expect(code == .unsupportedVersion || code == .malformed, "byte \(position)")
+            case 8..<10: #expect(code == .unsupportedVersion, "byte \(position)")
             default:
                 // A frame's type, payload or CRC fails the CRC. A changed length field either fails the CRC,
                 // runs past the end of the file, or goes over the 16 MiB limit.
@@ -56,7 +57,7 @@ import WaypostCore
         #expect(Self.code(Self.example + [0]) == .malformed)
         #expect(Self.code(Self.example + Self.example) == .malformed)
         let frames = Frame.split(Self.example)
-        #expect(Self.code(Self.example + frames[1].bytes) == .malformed)
+        #expect(Self.code(Self.example + frames[2].bytes) == .malformed)
     }
 
     @Test func aMissingEndFrameIsTruncation() {
@@ -70,23 +71,25 @@ import WaypostCore
     @Test func otherFilesAreNotBundles() {
         #expect(Self.code([]) == .notABundle)
         #expect(Self.code(Array("WAYPOST".utf8)) == .notABundle)
-        #expect(Self.code(Array("waypostb\u{0}\u{1}".utf8)) == .notABundle)
+        #expect(Self.code(Array("waypostb\u{0}\u{2}".utf8)) == .notABundle)
         #expect(Self.code(Array("{\"changes\": []}".utf8)) == .notABundle)
     }
 
-    @Test func newerVersionsAreRefused() throws {
+    @Test func otherVersionsAreRefused() throws {
         let frames = Frame.split(Self.example)
-        for version: UInt16 in [2, 3, 0x0100, .max] {
+        for version: UInt16 in [0, 1, 3, 0x0100, .max] {
             let error = try #require(Self.error(Frame.join(frames, version: version)))
             #expect(error.code == .unsupportedVersion)
             #expect(error.message.contains("\(version)"))
+            // Checked before any frame is looked at.
+            #expect(Self.code(Bundle.magic + [UInt8(version >> 8), UInt8(version & 0xFF)]) == .unsupportedVersion)
         }
-        // Checked before any frame is looked at.
-        #expect(Self.code(Bundle.magic + [0, 2]) == .unsupportedVersion)
+        #expect(Self.code(Bundle.magic + [0]) == .truncated)
     }
 
-    @Test func versionZeroIsMalformed() {
-        #expect(Self.code(Frame.join(Frame.split(Self.example), version: 0)) == .malformed)
+    @Test func theVersionOneExampleIsRefused() throws {
+        let error = try #require(Self.error(try ProtocolFiles.hexFile("bundle-v1-example.hex")))
+        #expect(error.code == .unsupportedVersion)
     }
 
     // MARK: Frames
@@ -95,7 +98,7 @@ import WaypostCore
         for length: UInt32 in [UInt32(BundleLimits.framePayload) + 1, 0x8000_0000, .max] {
             var writer = ByteWriter()
             writer.write(bytes: Bundle.magic)
-            writer.write(bigEndian: UInt16(1))
+            writer.write(bigEndian: Bundle.formatVersion)
             writer.write(FrameType.header.rawValue)
             writer.write(bigEndian: length)
             // Refused from the length alone, before reading (or waiting for) the payload.
@@ -104,10 +107,15 @@ import WaypostCore
         // At the limit the length is allowed; the file is then too short for it.
         var writer = ByteWriter()
         writer.write(bytes: Bundle.magic)
-        writer.write(bigEndian: UInt16(1))
+        writer.write(bigEndian: Bundle.formatVersion)
         writer.write(FrameType.header.rawValue)
         writer.write(bigEndian: UInt32(BundleLimits.framePayload))
         #expect(Self.code(writer.bytes) == .truncated)
+        // A later frame's length too.
+        let frames = Frame.split(Self.example)
+        var oversized = Frame.join([frames[0]])
+        oversized += [FrameType.changes.rawValue, 0x01, 0x00, 0x00, 0x01]
+        #expect(Self.code(oversized) == .malformed)
     }
 
     @Test func aBadChecksumIsCorrupt() {
@@ -118,43 +126,88 @@ import WaypostCore
 
     @Test func unknownFrameTypesAreRefused() {
         let frames = Frame.split(Self.example)
-        for type: UInt8 in [0x00, 0x03, 0x7E, 0x80, 0xFF] {
-            let unknown = Frame(type: type, payload: [])
-            #expect(Self.code(Frame.join([frames[0], unknown, frames[1], frames[2]])) == .malformed, "type \(type)")
+        for type: UInt8 in [0x00, 0x04, 0x05, 0x7E, 0x80, 0x81, 0xFF] {
+            for payload in [[], frames[1].payload] {
+                let unknown = Frame(type: type, payload: payload)
+                let bundle = Frame.join([frames[0], unknown] + frames[1...])
+                #expect(Self.code(bundle) == .malformed, "type \(type)")
+                #expect(Self.error(bundle)?.message.contains("unknown frame type \(type)") == true)
+            }
         }
     }
 
     @Test func framesOutOfOrderAreRefused() {
-        let frames = Frame.split(Self.example)  // header, changes, end
-        let (header, changes, end) = (frames[0], frames[1], frames[2])
-        let endOfOne = Frame.end(frames: 1, changes: 0)
-        #expect(Self.code(Frame.join([changes, header, end])) == .malformed)  // changes before the header
-        #expect(Self.code(Frame.join([endOfOne])) == .malformed)  // end before the header
+        let frames = Frame.split(Self.example)  // header, certificate, changes, end
+        let (header, certificate, changes) = (frames[0], frames[1], frames[2])
+        #expect(Self.code(Frame.join([changes, header, Frame.end(frames: 2, changes: 3)])) == .malformed)
+        #expect(Self.code(Frame.join([certificate, header, Frame.end(frames: 2, changes: 0)])) == .malformed)
+        #expect(Self.code(Frame.join([Frame.end(frames: 0, changes: 0)])) == .malformed)
         #expect(Self.code(Frame.join([header, header, changes, Frame.end(frames: 3, changes: 3)])) == .malformed)
         #expect(Self.code(Frame.join([header, changes, header, Frame.end(frames: 3, changes: 3)])) == .malformed)
+        // Certificates may come anywhere after the header; the writer puts them right after it.
+        #expect(Self.code(Frame.join([header, changes, certificate, Frame.end(frames: 3, changes: 3)])) == nil)
+        #expect(
+            Self.code(Frame.join([header, certificate, changes, certificate, Frame.end(frames: 4, changes: 3)]))
+                == nil)
     }
 
     @Test func endFrameCountsMustMatch() {
         let frames = Frame.split(Self.example)
-        for (frameCount, changeCount) in [(1, 3), (3, 3), (2, 2), (2, 4), (0, 0)] as [(UInt64, UInt64)] {
+        for (frameCount, changeCount) in [(2, 3), (4, 3), (3, 2), (3, 4), (0, 0)] as [(UInt64, UInt64)] {
             let end = Frame.end(frames: frameCount, changes: changeCount)
-            #expect(Self.code(Frame.join([frames[0], frames[1], end])) == .malformed)
+            #expect(Self.code(Frame.join(Array(frames[0..<3]) + [end])) == .malformed)
         }
-        var extra = Frame.end(frames: 2, changes: 3)
+        var extra = Frame.end(frames: 3, changes: 3)
         extra.payload.append(0)
-        #expect(Self.code(Frame.join([frames[0], frames[1], extra])) == .malformed)
-        #expect(Self.code(Frame.join([frames[0], frames[1], Frame(type: 0x7F, payload: [2])])) == .malformed)
+        #expect(Self.code(Frame.join(Array(frames[0..<3]) + [extra])) == .malformed)
+        #expect(Self.code(Frame.join(Array(frames[0..<3]) + [Frame(type: 0x7F, payload: [3])])) == .malformed)
         // The hand-built frames themselves are right: with the right counts the bundle reads.
-        #expect(Self.code(Frame.join([frames[0], frames[1], Frame.end(frames: 2, changes: 3)])) == nil)
+        #expect(Self.code(Frame.join(Array(frames[0..<3]) + [Frame.end(frames: 3, changes: 3)])) == nil)
     }
 
     @Test func extraBytesInAFrameAreRefused() {
         let frames = Frame.split(Self.example)
-        for index in 0..<2 {
+        for index in [0, 2] {
             var padded = frames
             padded[index].payload.append(0)
             #expect(Self.code(Frame.join(padded)) == .malformed, "frame \(index + 1)")
         }
+        // A certificate with a byte after its signature is not a certificate.
+        var padded = frames
+        padded[1].payload.append(0)
+        #expect(Self.code(Frame.join(padded)) == .corrupt)
+    }
+
+    // MARK: Certificates
+
+    @Test func badCertificatesAreRefused() throws {
+        let frames = Frame.split(Self.example)
+        let good = BundleSamples.exampleCertificate.bytes
+        func withCertificate(_ bytes: [UInt8]) -> BundleError? {
+            Self.error(Frame.join([frames[0], Frame.certificate(bytes), frames[2], frames[3]]))
+        }
+        #expect(withCertificate(good) == nil)
+        // Every byte changed, the length and CRC of the frame recomputed: the certificate's own signature
+        // (or its structure) is what refuses it.
+        for position in good.indices {
+            var changed = good
+            changed[position] ^= 0x01
+            let error = withCertificate(changed)
+            #expect(error?.code == .corrupt, "certificate byte \(position)")
+            #expect(error?.message.contains("certificate") == true)
+        }
+        // Every truncation, and an empty frame.
+        for length in 0..<good.count {
+            #expect(withCertificate(Array(good[0..<length]))?.code == .corrupt, "certificate cut to \(length)")
+        }
+        // A name over 64 bytes, or with a length running past the certificate.
+        var long = Array(good[0..<72])
+        long.append(65)
+        long += Array(repeating: UInt8(ascii: "x"), count: 65) + Array(good[(72 + 14)...])
+        #expect(withCertificate(long)?.code == .corrupt)
+        var unknownRole = good
+        unknownRole[71] = 3
+        #expect(withCertificate(unknownRole)?.code == .corrupt)
     }
 
     // MARK: Header
@@ -167,16 +220,25 @@ import WaypostCore
         // As the origin of a run.
         #expect(Self.bundle([header, Frame.changes(origin: 2, first: 1, count: 1, body: change)]) == .malformed)
         #expect(Self.bundle([header, Frame.changes(origin: 1 << 40, first: 1, count: 1, body: change)]) == .malformed)
+        #expect(Self.bundle([header, Frame.changes(origin: .max, first: 1, count: 1, body: change)]) == .malformed)
         // In the version vector.
         #expect(Self.bundle([Frame.header(nodes: Self.nodes, versions: [(2, 1)])]) == .malformed)
-        // As a superseded dot's node.
+        // As a superseded dot's node, in an assign and in a remove.
         let assign = Frame.change(operation: [OperationCode.assign.rawValue, 1, 0x61, 1, 2, 1])
         #expect(Self.bundle([header, Frame.changes(origin: 0, first: 1, count: 1, body: assign)]) == .malformed)
+        let remove = Frame.change(operation: [OperationCode.remove.rawValue, 1, 0x61, 2, 1, 1, 9, 1])
+        #expect(Self.bundle([header, Frame.changes(origin: 0, first: 1, count: 1, body: remove)]) == .malformed)
         // The same bundles with index 1 are fine.
         #expect(Self.bundle([header, Frame.changes(origin: 1, first: 1, count: 1, body: change)]) == nil)
         #expect(Self.bundle([Frame.header(nodes: Self.nodes, versions: [(1, 1)])]) == nil)
         let fine = Frame.change(operation: [OperationCode.assign.rawValue, 1, 0x61, 1, 1, 1])
         #expect(Self.bundle([header, Frame.changes(origin: 0, first: 1, count: 1, body: fine)]) == nil)
+        // The message says which index.
+        let error = Self.error(
+            Frame.join([
+                header, Frame.changes(origin: 7, first: 1, count: 1, body: change), Frame.end(frames: 2, changes: 1),
+            ]))
+        #expect(error?.message.contains("node index 7") == true)
     }
 
     @Test func aRepeatedNodeIsRefused() {
@@ -228,7 +290,25 @@ import WaypostCore
         bundle([header, Frame.changes(origin: 0, first: first, count: count, body: body)], changes: count)
     }
 
+    /// The bundle of the usual header and one run, decoded.
+    static func decodeRun(count: UInt64, _ body: [UInt8]) throws -> Bundle {
+        try BundleReader.decode(
+            Frame.join([
+                header, Frame.changes(origin: 0, first: 1, count: count, body: body),
+                Frame.end(frames: 2, changes: count),
+            ]))
+    }
+
     static let insert: [UInt8] = [OperationCode.insert.rawValue, 2, 0x61, 0x72]
+
+    /// Valid operation fields (after the code) for each operation code.
+    static func operationFields(_ code: UInt8) -> [UInt8] {
+        switch code {
+        case 1, 3: [1, 0x61, 1, 1, 4]  // "a", superseding node 1's change 4
+        case 4: [0x03]  // -2
+        default: [1, 0x61]
+        }
+    }
 
     @Test func aWellFormedHandBuiltRunReads() throws {
         #expect(Self.run(Frame.change(operation: Self.insert)) == nil)
@@ -243,6 +323,7 @@ import WaypostCore
         #expect(bundle.changes.map(\.dot.sequence) == [5, 6])
         #expect(bundle.changes.map(\.timestamp.rawValue) == [2, 1])
         #expect(bundle.changes[0].record.text == "aaaa-aaaa-aaaa-aaaa")
+        #expect(bundle.batch.recordKeys.isEmpty && bundle.batch.signatures.isEmpty)
     }
 
     @Test func badRunHeadersAreRefused() {
@@ -278,14 +359,142 @@ import WaypostCore
         for collection: UInt8 in [0, 3, 0xFF] {
             #expect(Self.run(Frame.change(collection: collection, operation: Self.insert)) == .malformed)
         }
-        for operation: UInt8 in [0, 6, 0x7F, 0xFF] {
+        for operation: UInt8 in [0, 6, 7] {
             #expect(Self.run(Frame.change(operation: [operation, 2, 0x61, 0x72])) == .malformed)
         }
         #expect(Self.run(Frame.change(collection: 2, operation: Self.insert)) == nil)
     }
 
+    @Test func everyFlagsByteOfAFirstChangeIsJudgedByItsBits() {
+        // A frame's first change with every possible flags byte, followed by the fields its flags call for:
+        // refused unless bit 7 is clear, the operation is known, and it neither repeats a record nor refers
+        // to a field (the frame has no record and no field table yet).
+        for flags in 0...255 as ClosedRange<UInt8> {
+            let operation = flags & 0x07
+            let field: Frame.Field = flags & ChangeFlags.fieldReference != 0 ? .reference(0) : .literal([0x61])
+            var trailer: [UInt8] = []
+            if flags & ChangeFlags.recordKey != 0 { trailer += Array(repeating: 0x4B, count: 32) }
+            if flags & ChangeFlags.signature != 0 { trailer += Array(repeating: 0x53, count: 64) }
+            let change = Frame.change(
+                flags: flags, record: flags & ChangeFlags.sameRecord != 0 ? nil : Array(repeating: 0, count: 10),
+                field: field, payload: Self.operationFields(operation), trailer: trailer)
+            let valid =
+                flags & 0x80 == 0 && (1...5).contains(operation)
+                && flags & (ChangeFlags.sameRecord | ChangeFlags.fieldReference) == 0
+            #expect(Self.run(change) == (valid ? nil : .malformed), "flags \(flags)")
+        }
+    }
+
+    @Test func everyFlagsByteOfALaterChangeIsJudgedByItsBits() throws {
+        // After one full change, every flag but bit 7 has a meaning that reads.
+        let first = Frame.change(operation: [OperationCode.append.rawValue, 1, 0x61])
+        for flags in 0...255 as ClosedRange<UInt8> {
+            let operation = flags & 0x07
+            let field: Frame.Field = flags & ChangeFlags.fieldReference != 0 ? .reference(0) : .literal([0x62])
+            var trailer: [UInt8] = []
+            if flags & ChangeFlags.recordKey != 0 { trailer += Array(repeating: 0x4B, count: 32) }
+            if flags & ChangeFlags.signature != 0 { trailer += Array(repeating: 0x53, count: 64) }
+            let second = Frame.change(
+                flags: flags, collection: 2,
+                record: flags & ChangeFlags.sameRecord != 0 ? nil : Array(repeating: 0xFF, count: 10), field: field,
+                payload: Self.operationFields(operation), trailer: trailer)
+            let valid = flags & 0x80 == 0 && (1...5).contains(operation)
+            guard valid else {
+                #expect(Self.run(count: 2, first + second) == .malformed, "flags \(flags)")
+                continue
+            }
+            let changes = try Self.decodeRun(count: 2, first + second).batch
+            let change = changes.changes[1]
+            #expect(change.collection == (flags & ChangeFlags.sameRecord != 0 ? .caseFile : .service))
+            #expect(
+                change.record.text
+                    == (flags & ChangeFlags.sameRecord != 0 ? "aaaa-aaaa-aaaa-aaaa" : "7777-7777-7777-7777"))
+            #expect(change.field == (flags & ChangeFlags.fieldReference != 0 ? "notes" : "b"))
+            #expect(ChangeChain.operationCode(change.operation) == operation)
+            #expect(
+                changes.recordKeys[change.dot]
+                    == (flags & ChangeFlags.recordKey != 0 ? Array(repeating: 0x4B, count: 32) : nil))
+            #expect(
+                changes.signatures[change.dot]
+                    == (flags & ChangeFlags.signature != 0 ? Array(repeating: 0x53, count: 64) : nil))
+        }
+    }
+
+    @Test func aRecordKeyOrSignatureCutShortIsRefused() {
+        for (flag, length) in [(ChangeFlags.recordKey, 32), (ChangeFlags.signature, 64)] {
+            for given in [0, 1, length - 1] {
+                let change = Frame.change(
+                    flags: OperationCode.insert.rawValue | flag, payload: [1, 0x61],
+                    trailer: Array(repeating: 0xAA, count: given))
+                #expect(Self.run(change) == .malformed, "flag \(flag), \(given) bytes")
+            }
+        }
+        // Both, in order: the record key, then the signature.
+        let both = Frame.change(
+            flags: OperationCode.insert.rawValue | ChangeFlags.recordKey | ChangeFlags.signature, payload: [1, 0x61],
+            trailer: Array(repeating: 0x4B, count: 32) + Array(repeating: 0x53, count: 64))
+        #expect(Self.run(both) == nil)
+    }
+
+    @Test func fieldReferencesMustBeInTheFramesTable() throws {
+        func literal(_ text: String) -> [UInt8] {
+            Frame.change(
+                flags: OperationCode.insert.rawValue | ChangeFlags.sameRecord, record: nil,
+                field: .literal(Array(text.utf8)),
+                payload: [1, 0x61])
+        }
+        func reference(_ index: UInt64) -> [UInt8] {
+            Frame.change(
+                flags: OperationCode.insert.rawValue | ChangeFlags.sameRecord | ChangeFlags.fieldReference, record: nil,
+                field: .reference(index), payload: [1, 0x61])
+        }
+        let first = Frame.change(operation: [OperationCode.insert.rawValue, 1, 0x61])  // field "notes": entry 0
+        // Entries in the order their literals appear, repeats included.
+        let body = first + literal("languages") + literal("notes") + reference(0) + reference(1) + reference(2)
+        let bundle = try Self.decodeRun(count: 6, body)
+        #expect(bundle.changes.map(\.field) == ["notes", "languages", "notes", "notes", "languages", "notes"])
+        #expect(Self.run(count: 4, first + literal("languages") + literal("notes") + reference(3)) == .malformed)
+        #expect(Self.run(count: 2, first + reference(1)) == .malformed)
+        #expect(Self.run(count: 2, first + reference(.max)) == .malformed)
+        #expect(Self.run(count: 1, reference(0)) == .malformed)
+        // The table is the frame's own: a second frame starts empty.
+        let two = Self.bundle(
+            [
+                Self.header, Frame.changes(origin: 0, first: 1, count: 1, body: first),
+                Frame.changes(origin: 0, first: 2, count: 1, body: reference(0)),
+            ], changes: 2)
+        #expect(two == .malformed)
+        let error = Self.error(
+            Frame.join([
+                Self.header, Frame.changes(origin: 0, first: 1, count: 2, body: first + reference(5)),
+                Frame.end(frames: 2, changes: 2),
+            ]))
+        #expect(error?.message.contains("field reference 5") == true)
+    }
+
+    @Test func theFieldTableHoldsAtMost4096Entries() throws {
+        // 4,097 literal fields: the 4,097th is not added, so a reference to index 4096 is refused.
+        let count = BundleLimits.fieldsPerFrame + 1
+        var body: [UInt8] = []
+        for index in 0..<count {
+            body += Frame.change(
+                flags: OperationCode.insert.rawValue | (index == 0 ? 0 : ChangeFlags.sameRecord),
+                record: index == 0 ? Array(repeating: 0, count: 10) : nil, field: .literal(Array("f\(index)".utf8)),
+                payload: [1, 0x61])
+        }
+        func referring(_ index: UInt64) -> [UInt8] {
+            body
+                + Frame.change(
+                    flags: OperationCode.insert.rawValue | ChangeFlags.sameRecord | ChangeFlags.fieldReference,
+                    record: nil, field: .reference(index), payload: [1, 0x61])
+        }
+        let bundle = try Self.decodeRun(count: UInt64(count + 1), referring(4095))
+        #expect(bundle.changes.last?.field == "f4095")
+        #expect(Self.run(count: UInt64(count + 1), referring(4096)) == .malformed)
+    }
+
     @Test func everyOperationReadsFromHandBuiltBytes() throws {
-        let operations: [([UInt8], Operation)] = [
+        let operations: [([UInt8], WaypostCore.Operation)] = [
             (
                 [1, 1, 0x61, 2, 0, 3, 1, 9],
                 .assign(
@@ -306,11 +515,7 @@ import WaypostCore
             ([5, 2, 0xC3, 0xA9], .append(entry: "é")),
         ]
         for (bytes, operation) in operations {
-            let decoded = try BundleReader.decode(
-                Frame.join([
-                    Self.header, Frame.changes(origin: 0, first: 1, count: 1, body: Frame.change(operation: bytes)),
-                    Frame.end(frames: 2, changes: 1),
-                ]))
+            let decoded = try Self.decodeRun(count: 1, Frame.change(operation: bytes))
             #expect(decoded.changes.first?.operation == operation)
         }
     }
@@ -368,6 +573,9 @@ import WaypostCore
             #expect(
                 Self.bundle([Self.header, Frame(type: FrameType.changes.rawValue, payload: [0, 1] + varint)])
                     == .malformed)
+            #expect(
+                Self.bundle([Self.header], changes: 0, endFrame: Frame(type: 0x7F, payload: varint + [0])) == .malformed
+            )
         }
         // The longest valid varint, 2^64 - 1, is fine where a value may be that large.
         let largest: [UInt8] = Array(repeating: 0xFF, count: 9) + [0x01]
@@ -376,7 +584,10 @@ import WaypostCore
 
     @Test func aTruncatedChangeInsideItsFrameIsMalformed() {
         // The frame is complete and its CRC right; the change inside it stops short.
-        let change = Frame.change(operation: [OperationCode.assign.rawValue, 5, 0x41, 0x6D, 0x69, 0x6E, 0x61, 0])
+        let change = Frame.change(
+            flags: OperationCode.assign.rawValue | ChangeFlags.recordKey | ChangeFlags.signature,
+            payload: [5, 0x41, 0x6D, 0x69, 0x6E, 0x61, 0],
+            trailer: Array(repeating: 0x4B, count: 32) + Array(repeating: 0x53, count: 64))
         for length in 0..<change.count {
             #expect(Self.run(Array(change[0..<length])) == .malformed, "change cut to \(length) bytes")
         }
@@ -397,19 +608,14 @@ import WaypostCore
         }
     }
 
-    /// The code for `frames` followed by a correct end frame.
-    static func bundle(_ frames: [Frame], changes: UInt64 = 1) -> BundleError.Code? {
+    /// The code for `frames` followed by a correct end frame (or `endFrame`).
+    static func bundle(_ frames: [Frame], changes: UInt64 = 1, endFrame: Frame? = nil) -> BundleError.Code? {
         let changeCount = frames.contains { $0.type == FrameType.changes.rawValue } ? changes : 0
-        return code(Frame.join(frames + [Frame.end(frames: UInt64(frames.count), changes: changeCount)]))
+        return code(Frame.join(frames + [endFrame ?? Frame.end(frames: UInt64(frames.count), changes: changeCount)]))
     }
 
     /// Whether `position` is inside the length field of one of the frames of the well-formed `bytes`.
     static func isLengthField(_ position: Int, in bytes: [UInt8]) -> Bool {
-        var start = 10
-        for frame in Frame.split(bytes) {
-            if (start + 1)..<(start + 5) ~= position { return true }
-            start += 9 + frame.payload.count
-        }
-        return false
+        Frame.offsets(bytes).contains { start in (start + 1)..<(start + 5) ~= position }
     }
 }

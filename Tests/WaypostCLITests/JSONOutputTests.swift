@@ -15,9 +15,7 @@ import Testing
 
         init() throws {
             sandbox = try Sandbox()
-            post = try sandbox.node("post")
-            clinic = try sandbox.node("clinic")
-            try post.pair(with: clinic)
+            (post, clinic) = try sandbox.pair()
             caseID = try post.succeed(["case", "add", "given_name=Amina", "languages+=ar"])
             serviceID = try post.succeed(["service", "add", "name=Shelter", "occupied+=2"])
             try post.send(to: clinic)
@@ -57,19 +55,28 @@ import Testing
         let peers = try #require(status["peers"] as? [Any])
         try #require(peers.count == 1)
         expectKeys(
-            peers[0], ["name", "node", "added_at", "last_import_at", "last_export_at", "seen", "lacks"],
+            peers[0],
+            ["name", "node", "role", "trust", "added_at", "last_import_at", "last_export_at", "seen", "lacks"],
             "status.peers[0]")
         #expect((peers[0] as? [String: Any])?["name"] as? String == "clinic")
 
         let peerList = try setup.post.json(["peer", "list"]).jsonArray()
         try #require(peerList.count == 1)
-        expectKeys(peerList[0], ["name", "node", "added_at", "last_import_at", "last_export_at", "seen"], "peer")
+        expectKeys(
+            peerList[0], ["name", "node", "role", "trust", "added_at", "last_import_at", "last_export_at", "seen"],
+            "peer")
         let peer = try #require(peerList[0] as? [String: Any])
         #expect(peer["node"] as? String == setup.clinic.nodeID)
+        #expect(peer["role"] as? String == "field")
+        let grants = try #require(peer["trust"] as? [[String: Any]])
+        try #require(grants.count == 1, "\(grants)")
+        expectKeys(grants[0], ["kind", "role"], "peer.trust[0]")
+        #expect(grants[0]["kind"] as? String == "pairwise" && grants[0]["role"] as? String == "field")
         #expect(peer["last_import_at"] is String && peer["last_export_at"] is String)
 
         expectKeys(
-            setup.importReport, ["sender", "changes", "applied", "duplicates", "held_back", "origins_ahead"], "import")
+            setup.importReport,
+            ["sender", "changes", "applied", "duplicates", "held_back", "discarded", "origins_ahead"], "import")
         #expect(setup.importReport["sender"] as? String == setup.clinic.nodeID)
         #expect(setup.importReport["applied"] as? Int == 1)
 

@@ -11,9 +11,7 @@ import Testing
 
         init() throws {
             sandbox = try Sandbox()
-            post = try sandbox.node("post")
-            clinic = try sandbox.node("clinic")
-            try post.pair(with: clinic)
+            (post, clinic) = try sandbox.pair()
         }
 
         /// Sends each node's news to the other, clinic's bundle written before post's import.

@@ -59,12 +59,29 @@ enum WaypostProcess {
         }
     }
 
+    /// `setsid(1)`, which runs a program in a new session: one with no controlling terminal, so that
+    /// opening `/dev/tty` fails there whatever terminal the tests run in.
+    static let sessionLauncher: URL? = ["/usr/bin/setsid", "/bin/setsid"].lazy.map { URL(fileURLWithPath: $0) }
+        .first { FileManager.default.isExecutableFile(atPath: $0.path) }
+
     /// Runs `waypost arguments` in `directory` with `environment` added to (and overriding) this
-    /// process's environment, and waits for it.
+    /// process's environment, and waits for it. With `detached`, it runs in a session of its own
+    /// (`setsid --wait`), with no terminal to ask for a passphrase.
+    ///
+    /// If `$WAYPOST_CLI_LAUNCH_LOG` names a file, each launch appends a line to it: count them with
+    /// `wc -l` to keep the suite's cost in view.
     static func run(
-        _ arguments: [String], environment: [String: String] = [:], in directory: URL
+        _ arguments: [String], environment: [String: String] = [:], in directory: URL, detached: Bool = false
     ) throws -> WaypostResult {
         let executable = try binary.get()
+        if let log = ProcessInfo.processInfo.environment["WAYPOST_CLI_LAUNCH_LOG"], !log.isEmpty {
+            let descriptor = open(log, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+            if descriptor >= 0 {
+                let line = Array((arguments.prefix(2).joined(separator: " ") + "\n").utf8)
+                _ = line.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+                close(descriptor)
+            }
+        }
         let capture = directory.appendingPathComponent(".capture-\(UUID().uuidString)")
         let stdoutURL = capture.appendingPathExtension("out")
         let stderrURL = capture.appendingPathExtension("err")
@@ -80,8 +97,13 @@ enum WaypostProcess {
         let stderrHandle = try FileHandle(forWritingTo: stderrURL)
 
         let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
+        if detached {
+            process.executableURL = try #require(WaypostProcess.sessionLauncher, "setsid(1) is not installed")
+            process.arguments = ["--wait", executable.path] + arguments
+        } else {
+            process.executableURL = executable
+            process.arguments = arguments
+        }
         process.currentDirectoryURL = directory
         var merged = ProcessInfo.processInfo.environment
         merged["WAYPOST_HOME"] = nil
@@ -154,8 +176,24 @@ final class Sandbox: Sendable {
     func path(_ name: String) -> String { url.appendingPathComponent(name).path }
 
     /// Runs `waypost` in the sandbox with no node home chosen (`$HOME` is the sandbox).
-    func run(_ arguments: [String], environment: [String: String] = [:]) throws -> WaypostResult {
-        try WaypostProcess.run(arguments, environment: environment, in: url)
+    func run(_ arguments: [String], environment: [String: String] = [:], detached: Bool = false) throws
+        -> WaypostResult
+    {
+        try WaypostProcess.run(arguments, environment: environment, in: url, detached: detached)
+    }
+
+    /// Writes `bytes` to a new file in the sandbox and returns its path.
+    func write(_ bytes: [UInt8], _ name: String) throws -> String {
+        let path = path(name)
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    /// Lays out a node captured with ``TestNode/image()`` in this sandbox, under its own name or `name`.
+    func restore(_ image: NodeImage, as name: String? = nil) throws -> TestNode {
+        let node = TestNode(name: image.name, home: path(name ?? image.name), sandbox: self, nodeID: image.nodeID)
+        try image.write(to: node.home)
+        return node
     }
 
     /// A node home in the sandbox, not yet initialised.
@@ -164,10 +202,11 @@ final class Sandbox: Sendable {
     /// Creates a node named `name` with its home in the sandbox.
     func node(_ name: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> TestNode {
         let output = try home(name).succeed(["init", "--name", name], sourceLocation: sourceLocation)
-        // "created node NAME in HOME" then "node id: ID".
+        // "created node NAME in HOME", "node id: ID", then a note that the key is not under a passphrase.
         let id = try #require(
-            output.split(separator: "\n").last.flatMap { $0.hasPrefix("node id: ") ? $0.dropFirst(9) : nil },
+            output.split(separator: "\n").first { $0.hasPrefix("node id: ") }?.dropFirst(9),
             "init printed no node id: \(output)", sourceLocation: sourceLocation)
+        #expect(output.contains("not under a passphrase"), "\(output)", sourceLocation: sourceLocation)
         return TestNode(name: name, home: path(name), sandbox: self, nodeID: String(id))
     }
 }
@@ -183,15 +222,20 @@ struct TestNode: Sendable {
     /// Its node id as `init` printed it (empty for a home with no node).
     let nodeID: String
 
-    /// Runs `waypost arguments` with `WAYPOST_HOME` set to this node's home.
-    func run(_ arguments: [String]) throws -> WaypostResult {
-        try sandbox.run(arguments, environment: ["WAYPOST_HOME": home])
+    /// Runs `waypost arguments` with `WAYPOST_HOME` set to this node's home, and `environment`.
+    func run(_ arguments: [String], environment: [String: String] = [:], detached: Bool = false) throws
+        -> WaypostResult
+    {
+        try sandbox.run(arguments, environment: environment.merging(["WAYPOST_HOME": home]) { $1 }, detached: detached)
     }
 
     /// Runs a command that must succeed with nothing on stderr, and returns its stdout without the final newline.
     @discardableResult
-    func succeed(_ arguments: [String], sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
-        let result = try run(arguments)
+    func succeed(
+        _ arguments: [String], environment: [String: String] = [:], detached: Bool = false,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws -> String {
+        let result = try run(arguments, environment: environment, detached: detached)
         try #require(result.status == 0, "\(result)", sourceLocation: sourceLocation)
         #expect(result.stderr.isEmpty, "\(result)", sourceLocation: sourceLocation)
         return result.output
@@ -210,12 +254,35 @@ struct TestNode: Sendable {
         try other.succeed(["peer", "add", name, nodeID], sourceLocation: sourceLocation)
     }
 
-    /// Exports a bundle for `peer` (or every change, if nil) to a new file in the sandbox and returns its path.
-    func export(to peer: TestNode?, sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
-        let file = sandbox.path("\(name)-to-\(peer?.name ?? "all")-\(UUID().uuidString.prefix(8)).wpb")
-        let target = peer.map { ["--to", $0.name] } ?? ["--all"]
+    /// Exports a bundle for `peer` to a new file in the sandbox and returns its path.
+    func export(to peer: TestNode, all: Bool = false, sourceLocation: SourceLocation = #_sourceLocation) throws
+        -> String
+    {
+        try export(to: [peer], all: all, sourceLocation: sourceLocation)
+    }
+
+    /// Exports a bundle encrypted for `peers` (every change with `all`; a backup only this node can
+    /// read when `peers` is empty) to a new file in the sandbox, and returns its path.
+    func export(to peers: [TestNode], all: Bool = false, sourceLocation: SourceLocation = #_sourceLocation) throws
+        -> String
+    {
+        let audience = peers.isEmpty ? "self" : peers.map(\.name).joined(separator: "+")
+        let file = sandbox.path("\(name)-to-\(audience)-\(UUID().uuidString.prefix(8)).wpb")
+        let target = peers.flatMap { ["--to", $0.name] } + (all || peers.isEmpty ? ["--all"] : [])
         try succeed(["bundle", "export"] + target + ["--out", file], sourceLocation: sourceLocation)
         return file
+    }
+
+    /// Makes this node trust `other` and be able to address bundles to it: `peer add`, under its name.
+    func trust(_ other: TestNode, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        try succeed(["peer", "add", other.name, other.nodeID], sourceLocation: sourceLocation)
+    }
+
+    /// The bytes of this node's files, to lay the node out again elsewhere with
+    /// ``Sandbox/restore(_:as:)``: a node built once serves many tests. Take it between commands,
+    /// when no process has the replica open.
+    func image() throws -> NodeImage {
+        try NodeImage(name: name, nodeID: nodeID, home: home)
     }
 
     /// Imports a bundle file and returns what `bundle import --json` reported.
@@ -257,6 +324,45 @@ extension TestNode {
             conflicts: try json(["conflicts"], sourceLocation: sourceLocation).stdout,
             changes: status["changes"] as? Int ?? -1,
             versions: versions.compactMapValues { $0 as? Int })
+    }
+}
+
+/// A node's home directory held in memory: every file's bytes and permissions.
+struct NodeImage: Sendable {
+    /// The node's name.
+    let name: String
+    /// Its node id.
+    let nodeID: String
+    /// Each file's path relative to the home, bytes and POSIX permissions.
+    let files: [String: (bytes: Data, permissions: Int)]
+
+    init(name: String, nodeID: String, home: String) throws {
+        self.name = name
+        self.nodeID = nodeID
+        let manager = FileManager.default
+        var files: [String: (Data, Int)] = [:]
+        for relative in try manager.subpathsOfDirectory(atPath: home) {
+            let path = home + "/" + relative
+            let attributes = try manager.attributesOfItem(atPath: path)
+            guard attributes[.type] as? FileAttributeType == .typeRegular else { continue }
+            files[relative] = (
+                try Data(contentsOf: URL(fileURLWithPath: path)), (attributes[.posixPermissions] as? Int) ?? 0o600
+            )
+        }
+        self.files = files
+    }
+
+    /// Writes the files under `home` (mode 0700, as `init` makes it).
+    func write(to home: String) throws {
+        let manager = FileManager.default
+        for (relative, file) in files.sorted(by: { $0.key < $1.key }) {
+            let url = URL(fileURLWithPath: home + "/" + relative)
+            try manager.createDirectory(
+                at: url.deletingLastPathComponent(), withIntermediateDirectories: true,
+                attributes: [.posixPermissions: 0o700])
+            try file.bytes.write(to: url)
+            try manager.setAttributes([.posixPermissions: file.permissions], ofItemAtPath: url.path)
+        }
     }
 }
 

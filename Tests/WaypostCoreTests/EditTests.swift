@@ -122,9 +122,9 @@ import Testing
         #expect(try edit.operation(seeing: []) == .assign(value: "Amina", supersedes: []))
     }
 
-    @Test func anAddOfAnElementAlreadySeenIsNoChange() throws {
+    @Test func anAddOfAnElementAlreadySeenIsANewAdd() throws {
         let edit = try Edit(parsing: "languages+=ar", in: cases)
-        #expect(try edit.operation(seeing: [live(1, 1, "ar")]) == nil)
+        #expect(try edit.operation(seeing: [live(1, 1, "ar")]) == .insert(element: "ar"))
         #expect(try edit.operation(seeing: [live(1, 1, "fr")]) == .insert(element: "ar"))
     }
 

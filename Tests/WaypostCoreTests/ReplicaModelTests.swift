@@ -150,13 +150,16 @@ import Testing
         for node in [a, b, c] { #expect(node.view().fields["languages"] == .set(["fr"])) }
     }
 
-    @Test func addingAnElementAlreadyPresentMakesNoChangeAndRemovingAnAbsentOneFails() throws {
+    @Test func addingAnElementAlreadyPresentIsANewAddAndRemovingAnAbsentOneFails() throws {
         var a = TestNode(one)
-        try a.edit("languages+=ar", at: t0)
-        #expect(try a.edit("languages+=AR", at: t0 + 1) == nil)
+        let first = try #require(try a.edit("languages+=ar", at: t0))
+        // A repeated add is a new add: it survives a concurrent remove elsewhere that saw only the first.
+        let again = try #require(try a.edit("languages+=AR", at: t0 + 1))
+        #expect(again.operation == .insert(element: "ar"))
+        #expect(Set(a.live("languages").map(\.dot)) == [first.dot, again.dot])
         let error = #expect(throws: CoreError.self) { try a.edit("languages-=ps", at: t0 + 2) }
         #expect(error?.code == .invalidValue)
-        #expect(a.model.versions[one] == 1)
+        #expect(a.model.versions[one] == 2)
     }
 
     @Test func removingAnElementTakesOnlyThatElementsAdds() throws {

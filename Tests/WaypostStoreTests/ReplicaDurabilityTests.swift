@@ -1,25 +1,32 @@
 import Foundation
 import GRDB
 import Testing
+import WaypostCrypto
+import WaypostTrust
+
 @testable import WaypostCore
 @testable import WaypostStore
 
 /// What survives: a full disk leaves the replica as it was, data outlives closing and reopening, and
 /// opening refuses what is not a replica this version can read.
 @Suite struct ReplicaDurabilityTests {
-    let other = StoreFixtures.node(2)
+    let me = StoreFixtures.keys(1)
+    let other = StoreFixtures.keys(2)
 
-    /// Batches of 20 long notes, spread over a few records, from another node.
-    func batches(count: Int) -> [[Change]] {
+    /// Batches of 20 long notes, spread over a few records, from another node, each signed at its end.
+    func batches(count: Int) -> [ChangeBatch] {
         let records = (0..<4).map { RecordID(canonical: "fill-aaaa-bbbb-ccc\(["a", "b", "c", "d"][$0])") }
         var sequence: UInt64 = 0
+        var chain = OriginChain(other)
         return (0..<count).map { batch in
-            (0..<20).map { index in
-                sequence += 1
-                let text = "note \(sequence): " + String(repeating: "lorem ipsum ", count: 40)
-                return StoreFixtures.change(
-                    other, sequence, "notes", .append(entry: text), record: records[(batch + index) % records.count])
-            }
+            chain.append(
+                (0..<20).map { index in
+                    sequence += 1
+                    let text = "note \(sequence): " + String(repeating: "lorem ipsum ", count: 40)
+                    return StoreFixtures.change(
+                        other.publicKey, sequence, "notes", .append(entry: text),
+                        record: records[(batch + index) % records.count])
+                })
         }
     }
 
@@ -30,15 +37,16 @@ import Testing
         try withTemporaryDirectory { directory in
             let path = directory.replicaPath()
             let all = batches(count: 30)
-            var capped: SQLiteReplica? = try StoreFixtures.replica(in: directory, maximumPageCount: 64)
+            var capped: SQLiteReplica? = try StoreFixtures.replica(
+                in: directory, keys: me, maximumPageCount: 64, trusting: [other.publicKey])
             // What the replica must hold: every batch that applied, nothing of the one that failed.
             var model = ReplicaModel()
             var failed: Int? = nil
             for (index, batch) in all.enumerated() {
                 switch Result(catching: { () throws(StoreError) in try capped!.apply(batch) }) {
                 case .success(let report):
-                    #expect(report.applied == batch.count)
-                    for change in batch { model.apply(change) }
+                    #expect(report.applied == batch.changes.count)
+                    for change in batch.changes { model.apply(change) }
                 case .failure(let error):
                     #expect(error.code == .diskFull, "\(error)")
                     #expect(error.cause is DatabaseError)
@@ -54,32 +62,32 @@ import Testing
             #expect(before.statistics.changes == index * 20)
             #expect(before.history == model.changes(after: VersionVector()))
             // The full replica still reads, and still takes a batch it already has.
-            #expect(try capped!.apply(all[0]).duplicates == all[0].count)
+            #expect(try capped!.apply(all[0]).duplicates == all[0].changes.count)
             capped = nil
 
             let reopened = try SQLiteReplica.open(at: path)
             #expect(try ReplicaSnapshot(reopened) == before)
             let report = try reopened.apply(all[index])
-            #expect(report.applied == all[index].count)
-            for change in all[index] { model.apply(change) }
+            #expect(report.applied == all[index].changes.count)
+            for change in all[index].changes { model.apply(change) }
             #expect(try reopened.canonicalExport() == model.canonicalExport)
-            #expect(try reopened.versions()[other] == UInt64((index + 1) * 20))
+            #expect(try reopened.versions()[other.publicKey] == UInt64((index + 1) * 20))
         }
     }
 
     /// A local write that does not fit fails with `diskFull` too, and takes no sequence number.
     @Test func aLocalWriteOnAFullDiskWritesNothing() throws {
         try withTemporaryDirectory { directory in
-            let replica = try StoreFixtures.replica(in: directory, maximumPageCount: 40)
+            let replica = try StoreFixtures.replica(in: directory, keys: me, maximumPageCount: 40)
             let text = "notes+=" + String(repeating: "x", count: 1_900)
             let edits = try StoreFixtures.edits(text, text, text)
             var error: StoreError? = nil
             var before = try ReplicaSnapshot(replica)
-            let (id, _) = try replica.create(.caseFile, edits: StoreFixtures.edits("given_name=Amina"))
+            let (id, _) = try replica.create(.caseFile, edits: StoreFixtures.edits("given_name=Amina"), signer: me)
             for _ in 0..<400 {
                 before = try ReplicaSnapshot(replica)
                 if case .failure(let failure) = Result(catching: { () throws(StoreError) in
-                    try replica.update(.caseFile, id, edits: edits)
+                    try replica.update(.caseFile, id, edits: edits, signer: me)
                 }) {
                     error = failure
                     break
@@ -87,6 +95,10 @@ import Testing
             }
             #expect(try #require(error).code == .diskFull)
             #expect(try ReplicaSnapshot(replica) == before)
+            // What it offers still ends at a signature: no change of the failed write got out.
+            let offered = try replica.changes(after: VersionVector())
+            #expect(offered.changes.count == before.statistics.changes)
+            #expect(offered.signatures[try #require(offered.changes.last).dot] != nil)
         }
     }
 
@@ -97,19 +109,25 @@ import Testing
         try withTemporaryDirectory { directory in
             let path = directory.replicaPath()
             let clock = ManualClock()
-            let node = StoreFixtures.node(7)
+            let keys = StoreFixtures.keys(7)
+            let node = keys.publicKey
             var before: ReplicaSnapshot
+            var offered: ChangeBatch
             let record: RecordID
             let lastWrite: Change
+            var chain = OriginChain(other)
             do {
-                let replica = try StoreFixtures.replica(in: directory, node: node, clock: clock)
-                let (id, _) = try replica.create(.caseFile, edits: StoreFixtures.edits("given_name=Amina", "languages+=ar"))
+                let replica = try StoreFixtures.replica(in: directory, keys: keys, clock: clock)
+                let (id, _) = try replica.create(
+                    .caseFile, edits: StoreFixtures.edits("given_name=Amina", "languages+=ar"), signer: keys)
                 record = id
-                _ = try replica.apply(StoreFixtures.notes(other, count: 3))
-                try replica.addPeer(named: "field-office", node: other)
-                try replica.recordSeen(by: other, VersionVector([node: 2]))
-                lastWrite = try #require(try replica.update(.caseFile, id, edits: StoreFixtures.edits("notes+=seen")).last)
+                try replica.addPeer(named: "field-office", node: other.publicKey, role: .admin)
+                _ = try replica.apply(chain.append(StoreFixtures.notes(other.publicKey, count: 3)))
+                try replica.recordSeen(by: other.publicKey, VersionVector([node: 2]))
+                lastWrite = try #require(
+                    try replica.update(.caseFile, id, edits: StoreFixtures.edits("notes+=seen"), signer: keys).last)
                 before = try ReplicaSnapshot(replica)
+                offered = try replica.changes(after: VersionVector())
             }
 
             clock.advance(by: -3_600_000)
@@ -117,14 +135,25 @@ import Testing
             #expect(reopened.localNode == node)
             #expect(try reopened.name() == "replica")
             #expect(try ReplicaSnapshot(reopened) == before)
+            // The record keys and signatures too: what it offers is the same batch.
+            #expect(try reopened.changes(after: VersionVector()) == offered)
             let peers = try reopened.peers()
             #expect(peers.map(\.name) == ["field-office"])
             #expect(peers.first?.seen == VersionVector([node: 2]))
+            #expect(peers.first?.role == .admin)
             #expect(try reopened.view(.caseFile, record)?.fields["languages"] == .set(["ar"]))
 
-            let next = try #require(try reopened.update(.caseFile, record, edits: StoreFixtures.edits("notes+=again")).first)
+            let next = try #require(
+                try reopened.update(.caseFile, record, edits: StoreFixtures.edits("notes+=again"), signer: keys).first)
             #expect(next.dot == Dot(origin: node, sequence: lastWrite.dot.sequence + 1))
             #expect(next.timestamp > lastWrite.timestamp)
+            // The chains carry on where they were: the other node's next change and this node's own
+            // next write both verify from the heads kept on disk.
+            let more = chain.append(StoreFixtures.notes(other.publicKey, from: 4, count: 2))
+            #expect(try reopened.apply(more).applied == 2)
+            let elsewhere = try StoreFixtures.replica(
+                in: directory, "elsewhere", keys: me, trusting: [node, other.publicKey])
+            #expect(try elsewhere.pull(from: reopened).applied == Int(lastWrite.dot.sequence) + 1 + 5)
         }
     }
 
@@ -136,11 +165,11 @@ import Testing
             #expect(missing?.code == .notFound)
             #expect(!FileManager.default.fileExists(atPath: path))
 
-            let replica = try StoreFixtures.replica(in: directory)
-            _ = try replica.create(.caseFile, edits: StoreFixtures.edits("given_name=Amina"))
+            let replica = try StoreFixtures.replica(in: directory, keys: me)
+            _ = try replica.create(.caseFile, edits: StoreFixtures.edits("given_name=Amina"), signer: me)
             let before = try ReplicaSnapshot(replica)
             let again = #expect(throws: StoreError.self) {
-                try SQLiteReplica.create(at: path, localNode: StoreFixtures.node(9), name: "again")
+                try SQLiteReplica.create(at: path, localNode: StoreFixtures.keys(9).publicKey, name: "again")
             }
             #expect(again?.code == .alreadyExists)
             #expect(try ReplicaSnapshot(replica) == before)

@@ -68,13 +68,20 @@ public struct Change: Sendable, Hashable {
             if try path.type.canonical(element, field: label) != element {
                 throw CoreError(.invalidValue, "change \(dot) has an element of \(label) not in canonical form")
             }
-        case .increment:
-            break
+        case .increment(let amount):
+            guard (-Edit.maximumIncrement...Edit.maximumIncrement).contains(amount) else {
+                throw CoreError(.invalidValue, "change \(dot) adds \(amount) to \(label), beyond ±\(Edit.maximumIncrement)")
+            }
         case .append(let entry):
             if path.field.members.isEmpty {
-                _ = try path.type.canonical(entry, field: label)
-            } else if !entry.hasPrefix("{") {
-                throw CoreError(.invalidValue, "change \(dot) appends a \(label) entry that is not a structured record")
+                if try path.type.canonical(entry, field: label) != entry {
+                    throw CoreError(.invalidValue, "change \(dot) appends a \(label) entry not in canonical form")
+                }
+            } else {
+                let parts = Dictionary(StructuredEntry.parts(of: entry), uniquingKeysWith: { first, _ in first })
+                guard (try? Schema.structuredEntry(for: path.field, parts: parts)) == entry else {
+                    throw CoreError(.invalidValue, "change \(dot) appends a \(label) entry that is not a valid structured record")
+                }
             }
         }
     }

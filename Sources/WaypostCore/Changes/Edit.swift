@@ -20,6 +20,9 @@ public struct Edit: Sendable, Hashable {
         case append(String)
     }
 
+    /// The largest amount one counter change may add or subtract.
+    public static let maximumIncrement: Int64 = 1_000_000
+
     /// An edit whose value is already canonical.
     public init(path: FieldPath, action: Action) {
         self.path = path
@@ -50,7 +53,7 @@ public struct Edit: Sendable, Hashable {
         case (.set, "-"):
             action = .remove(try path.type.canonical(value, field: label))
         case (.counter, "+"), (.counter, "-"):
-            guard let amount = Int64(value), amount > 0, amount <= 1_000_000 else {
+            guard let amount = Int64(value), amount > 0, amount <= Edit.maximumIncrement else {
                 throw CoreError(.invalidValue, "'\(value)' is not an amount for \(label): a whole number from 1")
             }
             action = .increment(sign == "-" ? -amount : amount)
@@ -77,14 +80,16 @@ public struct Edit: Sendable, Hashable {
     /// The operation this edit becomes, given the values the writer currently sees at its field:
     /// a write overwrites exactly those, a remove takes away exactly the adds of that element.
     ///
-    /// - Returns: nil when the edit would change nothing (adding an element already present).
+    /// - Returns: nil when the edit would change nothing (no edit does, today; kept for edits that may).
     /// - Throws: ``CoreError`` when removing an element that is not in the set.
     public func operation(seeing live: [LiveValue]) throws(CoreError) -> Operation? {
         switch action {
         case .assign(let value):
             return .assign(value: value, supersedes: live.map(\.dot).sorted())
         case .insert(let element):
-            return live.contains { $0.value == element } ? nil : .insert(element: element)
+            // A new add even when the element is present: it survives a concurrent remove elsewhere
+            // that had not seen it, as the person asked (add wins).
+            return .insert(element: element)
         case .remove(let element):
             let dots = live.filter { $0.value == element }.map(\.dot).sorted()
             guard !dots.isEmpty else {

@@ -33,13 +33,13 @@ struct CaseNote: ParsableCommand {
     @Argument(help: "The note's text.") var text: String
 
     func run() throws {
-        let opened = try node.openNode()
+        let (opened, keys, _) = try node.openNodeWithKeys()
         try Failure.report {
             let record = try opened.replica.findRecord(.caseFile, prefix: id)
             let path = try opened.replica.schema[.caseFile].resolve("notes")
             guard !text.isEmpty else { throw CoreError(.invalidValue, "an empty note says nothing") }
             let edit = Edit(path: path, action: .append(try path.type.canonical(text, field: "notes")))
-            _ = try opened.replica.update(.caseFile, record, edits: [edit])
+            _ = try opened.replica.update(.caseFile, record, edits: [edit], signer: keys)
         }
         print("note added")
     }
@@ -57,14 +57,14 @@ struct CaseConsent: ParsableCommand {
     @Option(help: "Who recorded it. Default: this node's name.") var recordedBy: String?
 
     func run() throws {
-        let opened = try node.openNode()
+        let (opened, keys, _) = try node.openNodeWithKeys()
         try Failure.report {
             let record = try opened.replica.findRecord(.caseFile, prefix: id)
             let path = try opened.replica.schema[.caseFile].resolve("consent")
             let entry = try Schema.structuredEntry(
                 for: path.field,
                 parts: ["purpose": purpose, "given": given, "recorded_by": try recordedBy ?? opened.replica.name()])
-            _ = try opened.replica.update(.caseFile, record, edits: [Edit(path: path, action: .append(entry))])
+            _ = try opened.replica.update(.caseFile, record, edits: [Edit(path: path, action: .append(entry))], signer: keys)
         }
         print("consent recorded")
     }
@@ -86,13 +86,13 @@ struct CaseEntry: ParsableCommand {
     @Argument(help: "FIELD=VALUE for the entry's fields.") var edits: [String]
 
     func run() throws {
-        let opened = try node.openNode()
+        let (opened, keys, _) = try node.openNodeWithKeys()
         let key = EntryKey.random()
         try Failure.report {
             let record = try opened.replica.findRecord(.caseFile, prefix: id)
             let schema = opened.replica.schema[.caseFile]
             let parsed = try edits.map { text throws(CoreError) in try Edit(parsing: "\(field).\(key.text).\(text)", in: schema) }
-            _ = try opened.replica.update(.caseFile, record, edits: parsed)
+            _ = try opened.replica.update(.caseFile, record, edits: parsed, signer: keys)
         }
         print(key)
     }

@@ -58,7 +58,7 @@ struct Resolve: ParsableCommand {
     @Argument(help: "The value to keep.") var value: String
 
     func run() throws {
-        let opened = try node.openNode()
+        let (opened, keys, _) = try node.openNodeWithKeys()
         let superseded = try Failure.report {
             let collection = try RecordCollection(named: collection)
             let record = try opened.replica.findRecord(collection, prefix: id)
@@ -66,7 +66,7 @@ struct Resolve: ParsableCommand {
             guard case .assign = edit.action else {
                 throw CoreError(.wrongKind, "only fields that hold one value can be in conflict; \(field) is a \(edit.path.kind.rawValue)")
             }
-            let changes = try opened.replica.update(collection, record, edits: [edit])
+            let changes = try opened.replica.update(collection, record, edits: [edit], signer: keys)
             return changes.first?.operation.supersedes.count ?? 0
         }
         print("resolved: \(field) = \(value) (supersedes \(superseded) value\(superseded == 1 ? "" : "s"))")

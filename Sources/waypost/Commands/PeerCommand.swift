@@ -2,6 +2,7 @@ import ArgumentParser
 import WaypostCore
 import WaypostNode
 import WaypostStore
+import WaypostTrust
 
 /// `waypost peer add|list|remove`.
 struct PeerCommand: ParsableCommand {
@@ -18,37 +19,58 @@ struct PeerAdd: ParsableCommand {
     @OptionGroup var node: NodeOptions
     @Argument(help: "A local name for the peer (letters, digits, - _ .).") var name: String
     @Argument(help: "The peer's node id (56 characters; dashes optional).") var nodeID: String
+    @Flag(help: "Trust the peer as an admin (its revocations and erasures will be accepted).") var admin = false
 
     func run() throws {
         let opened = try node.openNode()
         try Failure.report {
-            try opened.replica.addPeer(named: name, node: try NodeID(parsing: nodeID))
+            try opened.replica.addPeer(named: name, node: try NodeID(parsing: nodeID), role: admin ? .admin : .field)
         }
-        print("added peer \(name)")
+        print("added peer \(name)\(admin ? " (admin)" : ""); its changes are trusted from now on")
     }
 }
 
 /// `waypost peer list [--json]`.
 struct PeerList: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "list", abstract: "List the peers.")
+    static let configuration = CommandConfiguration(
+        commandName: "list", abstract: "List the trusted nodes: pairwise peers and enrolled network members.",
+        discussion: "Each node shows how it is trusted: pairwise (field or admin), or enrolled in a network with a role.")
 
     @OptionGroup var node: NodeOptions
     @OptionGroup var output: JSONOption
 
     func run() throws {
         let opened = try node.openNode()
-        let peers = try Failure.report { try opened.replica.peers() }
+        let (peers, trust, certificates) = try Failure.report {
+            (try opened.replica.peers(), try opened.replica.trust(), try opened.replica.certificates())
+        }
+        let enrolledOnly = trust.trustedNodes.filter { node in !peers.contains { $0.node == node } }
+        func enrolledName(_ node: NodeID) -> String {
+            certificates.filter { $0.node == node }.max { $0.issuedAt < $1.issuedAt }?.name ?? node.short
+        }
         if output.json {
-            Output.json(.array(peers.map(PeerJSON.make)))
+            var entries = peers.map { peer in PeerJSON.make(peer, trust: trust) }
+            entries += enrolledOnly.map { node in
+                JSONValue.object([
+                    "name": .string(enrolledName(node)), "node": .string(node.description),
+                    "trust": PeerJSON.trust(trust, node),
+                ])
+            }
+            Output.json(.array(entries))
             return
         }
-        if peers.isEmpty {
-            print("no peers; add one with 'waypost peer add NAME NODE-ID'")
+        if peers.isEmpty && enrolledOnly.isEmpty {
+            print("no trusted nodes; add one with 'waypost peer add NAME NODE-ID' or join a network")
             return
         }
         for peer in peers {
             print("\(Output.pad(peer.name, 20)) \(peer.node)")
+            print("  trusted: \(trust.grants(for: peer.node).map(\.description).joined(separator: "; "))")
             print("  last import: \(Output.time(peer.lastImportAt))   last export: \(Output.time(peer.lastExportAt))")
+        }
+        for node in enrolledOnly {
+            print("\(Output.pad(enrolledName(node), 20)) \(node)")
+            print("  trusted: \(trust.grants(for: node).map(\.description).joined(separator: "; "))")
         }
     }
 }
@@ -70,13 +92,28 @@ struct PeerRemove: ParsableCommand {
 
 /// A peer as JSON.
 enum PeerJSON {
-    static func make(_ peer: PeerRecord) -> JSONValue {
+    static func make(_ peer: PeerRecord, trust: TrustRegistry? = nil) -> JSONValue {
         .object([
+            "trust": trust.map { PeerJSON.trust($0, peer.node) } ?? .null,
+            "role": .string(peer.role.description),
             "name": .string(peer.name), "node": .string(peer.node.description),
             "added_at": .string(Output.time(peer.addedAt)),
             "last_import_at": peer.lastImportAt.map { .string(Output.time($0)) } ?? .null,
             "last_export_at": peer.lastExportAt.map { .string(Output.time($0)) } ?? .null,
             "seen": .object(Dictionary(uniqueKeysWithValues: peer.seen.entries.map { ($0.key.description, JSONValue.integer($0.value)) })),
         ])
+    }
+
+    /// How a node is trusted, as a JSON array of grants.
+    static func trust(_ trust: TrustRegistry, _ node: NodeID) -> JSONValue {
+        .array(
+            trust.grants(for: node).map { grant in
+                switch grant {
+                case .local: .object(["kind": .string("local")])
+                case .pairwise(let role): .object(["kind": .string("pairwise"), "role": .string(role.description)])
+                case .enrolled(let network, let role):
+                    .object(["kind": .string("enrolled"), "network": .string(network.description), "role": .string(role.description)])
+                }
+            })
     }
 }

@@ -42,11 +42,11 @@ struct RecordAdd<Marker: CollectionMarker>: ParsableCommand {
     var edits: [String] = []
 
     func run() throws {
-        let opened = try node.openNode()
+        let (opened, keys, _) = try node.openNodeWithKeys()
         let id = try Failure.report {
             let schema = opened.replica.schema[Marker.collection]
             let parsed = try edits.map { text throws(CoreError) in try Edit(parsing: text, in: schema) }
-            return try opened.replica.create(Marker.collection, edits: parsed).id
+            return try opened.replica.create(Marker.collection, edits: parsed, signer: keys).id
         }
         print(id)
     }
@@ -74,12 +74,12 @@ struct RecordSet<Marker: CollectionMarker>: ParsableCommand {
     var edits: [String]
 
     func run() throws {
-        let opened = try node.openNode()
+        let (opened, keys, _) = try node.openNodeWithKeys()
         let changes = try Failure.report {
             let record = try opened.replica.findRecord(Marker.collection, prefix: id)
             let schema = opened.replica.schema[Marker.collection]
             let parsed = try edits.map { text throws(CoreError) in try Edit(parsing: text, in: schema) }
-            return try opened.replica.update(Marker.collection, record, edits: parsed)
+            return try opened.replica.update(Marker.collection, record, edits: parsed, signer: keys)
         }
         print(changes.isEmpty ? "nothing to change" : "\(changes.count) change\(changes.count == 1 ? "" : "s") recorded")
     }

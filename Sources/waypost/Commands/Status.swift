@@ -13,8 +13,9 @@ struct Status: ParsableCommand {
 
     func run() throws {
         let opened = try node.openNode()
-        let (name, statistics, peers, versions) = try Failure.report {
-            (try opened.replica.name(), try opened.replica.statistics(), try opened.replica.peers(), try opened.replica.versions())
+        let (name, statistics, peers, versions, trust) = try Failure.report {
+            (try opened.replica.name(), try opened.replica.statistics(), try opened.replica.peers(), try opened.replica.versions(),
+             try opened.replica.trust())
         }
         let now = SQLiteReplicaClock.now()
         let ahead = statistics.origins.filter { HybridClock.isAhead($0.value.latest, ofWallMilliseconds: now) }.keys.sorted()
@@ -29,7 +30,7 @@ struct Status: ParsableCommand {
                     "changes": .integer(statistics.changes), "conflicts": .integer(statistics.conflicts),
                     "versions": .object(Dictionary(uniqueKeysWithValues: versions.entries.map { ($0.key.description, JSONValue.integer($0.value)) })),
                     "peers": .array(peers.map { peer in
-                        guard case .object(var object) = PeerJSON.make(peer) else { return .null }
+                        guard case .object(var object) = PeerJSON.make(peer, trust: trust) else { return .null }
                         object["lacks"] = .integer(lacks(peer.seen))
                         return .object(object)
                     }),

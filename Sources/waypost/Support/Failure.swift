@@ -2,12 +2,13 @@ import ArgumentParser
 import Foundation
 import WaypostBundle
 import WaypostCore
+import WaypostCrypto
 import WaypostNode
 import WaypostStore
 
 /// Turns every error into one line on stderr and an exit code, as the README's table lists:
 /// 1 for a failure, 3 for something not found, 4 for invalid input, 5 for a refused bundle,
-/// 6 for a full disk.
+/// 6 for a full disk, 7 for a wrong passphrase.
 enum Failure {
     /// Runs `body`; on error prints `waypost: MESSAGE` to stderr and exits with the error's code.
     static func report<T>(_ body: () throws -> T) throws -> T {
@@ -25,9 +26,13 @@ enum Failure {
             }
             switch error.code {
             case .noNode: throw fail(error.message, code: 3)
-            case .bundle: throw fail(error.message, code: 5)
+            case .bundle, .untrusted: throw fail(error.message, code: 5)
+            case .invalidName: throw fail(error.message, code: 4)
+            case .wrongPassphrase: throw fail(error.message, code: 7)
             default: throw fail(error.message, code: 1)
             }
+        } catch let error as CryptoError {
+            throw fail(error.message, code: error.code == .wrongPassphrase ? 7 : 1)
         } catch {
             throw fail("\(error)", code: 1)
         }
@@ -38,6 +43,7 @@ enum Failure {
         case .notFound: 3
         case .invalid, .ambiguous, .alreadyExists: 4
         case .diskFull: 6
+        case .untrusted, .forged: 5
         case .tooNew, .database: 1
         }
     }

@@ -1,44 +1,108 @@
 import WaypostCore
+import WaypostCrypto
+import WaypostTrust
 
 @testable import WaypostBundle
 
-/// Bundles the tests share: the worked example of `Protocol/bundle.md` §7 and random bundles.
+/// Keys, bundles and certificates the tests share: the worked example of `Protocol/bundle.md` §7 and
+/// random bundles.
 enum BundleSamples {
-    /// The example's sender: the key `00 01 02 … 1f`.
-    static let sender = NodeID(bytes: (0..<32).map { UInt8($0) })
-    /// A second node, whose value the example's first change overwrites: the key `e0 e1 … ff`.
-    static let other = NodeID(bytes: (0..<32).map { UInt8(0xE0 + $0) })
+    /// The 32 bytes `first`, `first + 1`, … , `first + 31`: the seeds of the example's key pairs.
+    static func seed(_ first: UInt8) -> [UInt8] { (0..<32).map { first + UInt8($0) } }
+
+    /// S, the example's sender and the origin of its changes: seed `00 01 … 1f`.
+    static let senderKeys = try! SigningKeyPair(seed: seed(0x00))
+    /// N, the network whose certificate the example carries: seed `20 21 … 3f`.
+    static let networkKeys = try! SigningKeyPair(seed: seed(0x20))
+    /// R, the recipient the example is sealed to: seed `40 41 … 5f`.
+    static let recipientKeys = try! SigningKeyPair(seed: seed(0x40))
+    /// O, the node whose value the example's first change overwrites: seed `60 61 … 7f`.
+    static let otherKeys = try! SigningKeyPair(seed: seed(0x60))
+
+    static let sender = senderKeys.publicKey
+    static let other = otherKeys.publicKey
+    static let network = networkKeys.publicKey
+    static let recipient = recipientKeys.publicKey
+
     /// The case file the example edits.
     static let record = try! RecordID(parsing: "k7f3-m2q4-x4c2-ab5d")
-    /// The millisecond of the example's first change (2026-11-18T07:33:20.000Z).
+    /// S's record key for that case file: `80 81 … 9f`.
+    static let recordKey = (0..<32).map { UInt8(0x80 + $0) }
+    /// The millisecond of the example's first change (2026-11-18T11:06:40.000Z).
     static let milliseconds: UInt64 = 1_795_000_000_000
 
-    /// The worked example: three changes of the sender to one case file.
+    /// The example's three changes: one local write of S to case k7f3-m2q4-x4c2-ab5d.
+    static let exampleChanges = [
+        Change(
+            dot: Dot(origin: sender, sequence: 1), timestamp: HybridTimestamp(milliseconds: milliseconds, counter: 0),
+            collection: .caseFile, record: record, field: "given_name",
+            operation: .assign(value: "Amina", supersedes: [Dot(origin: other, sequence: 7)])),
+        Change(
+            dot: Dot(origin: sender, sequence: 2), timestamp: HybridTimestamp(milliseconds: milliseconds, counter: 1),
+            collection: .caseFile, record: record, field: "languages", operation: .insert(element: "ar")),
+        Change(
+            dot: Dot(origin: sender, sequence: 3),
+            timestamp: HybridTimestamp(milliseconds: milliseconds + 1500, counter: 0),
+            collection: .caseFile, record: record, field: "languages", operation: .insert(element: "fr")),
+    ]
+
+    /// S's chain heads after each example change, computed with ``WaypostTrust/ChangeChain``.
+    static let exampleHeads: [[UInt8]] = {
+        var head = ChangeChain.genesis
+        return exampleChanges.enumerated().map { index, change in
+            head = ChangeChain.head(
+                after: head, leaf: ChangeChain.leaf(of: change, recordKey: recordKey, introducesKey: index == 0))
+            return head
+        }
+    }()
+
+    /// S's signature of its head at its third change, the last of the write.
+    static let exampleSignature = ChangeChain.sign(at: exampleChanges[2].dot, head: exampleHeads[2], with: senderKeys)
+
+    /// N's certificate enrolling S as a field node named "Kakuma clinic".
+    static let exampleCertificate = Certificate.issue(
+        network: network, node: sender, role: .field, name: "Kakuma clinic", issuedAt: 1_794_000_000_000,
+        by: networkKeys)
+
+    /// The worked example: S's three changes with their record key and signature, and S's certificate.
     static let example = Bundle(
-        sender: sender,
-        createdAt: milliseconds + 60_000,
-        senderVersions: VersionVector([sender: 3, other: 7]),
-        changes: [
-            Change(
-                dot: Dot(origin: sender, sequence: 1),
-                timestamp: HybridTimestamp(milliseconds: milliseconds, counter: 0),
-                collection: .caseFile, record: record, field: "given_name",
-                operation: .assign(value: "Amina", supersedes: [Dot(origin: other, sequence: 7)])),
-            Change(
-                dot: Dot(origin: sender, sequence: 2),
-                timestamp: HybridTimestamp(milliseconds: milliseconds, counter: 1),
-                collection: .caseFile, record: record, field: "languages",
-                operation: .insert(element: "ar")),
-            Change(
-                dot: Dot(origin: sender, sequence: 3),
-                timestamp: HybridTimestamp(milliseconds: milliseconds + 1500, counter: 0),
-                collection: .caseFile, record: record, field: "notes",
-                operation: .append(entry: "Seen at the clinic")),
-        ])
+        sender: sender, createdAt: milliseconds + 60_000, senderVersions: VersionVector([sender: 3, other: 7]),
+        batch: ChangeBatch(
+            changes: exampleChanges, recordKeys: [exampleChanges[0].dot: recordKey],
+            signatures: [exampleChanges[2].dot: exampleSignature]),
+        certificates: [exampleCertificate])
+
+    /// A bundle of `changes`, with nothing else.
+    static func bundle(
+        _ changes: [Change], sender: NodeID = sender, versions: VersionVector = VersionVector(), createdAt: UInt64 = 0
+    ) -> Bundle {
+        Bundle(sender: sender, createdAt: createdAt, senderVersions: versions, batch: ChangeBatch(changes: changes))
+    }
+
+    // MARK: Random bundles
+
+    /// Certificates to put in random bundles: by the network key and by an admin member, every role, names
+    /// from empty to the 64-byte limit.
+    static let certificates: [Certificate] = {
+        let admin = otherKeys
+        return [
+            Certificate.issue(
+                network: network, node: admin.publicKey, role: .admin, name: "Dadaab admin", issuedAt: 1,
+                by: networkKeys),
+            Certificate.issue(network: network, node: sender, role: .field, name: "", issuedAt: 0, by: admin),
+            Certificate.issue(
+                network: network, node: recipient, role: .field, name: String(repeating: "é", count: 32),
+                issuedAt: .max, by: admin),
+            Certificate.issue(
+                network: sender, node: recipient, role: .admin, name: "Border post 日本", issuedAt: 1_800_000_000_000,
+                by: senderKeys),
+            exampleCertificate,
+        ]
+    }()
 
     /// A random bundle: `changeCount` changes from `originCount` origins, in runs of up to `longestRun`
-    /// consecutive sequence numbers, with every operation kind, gaps, wrapping timestamps and extreme
-    /// values mixed in.
+    /// consecutive sequence numbers, with every operation kind, gaps, runs of changes to one record,
+    /// repeated field paths, record keys, signatures, certificates, wrapping timestamps and extreme values.
     static func random(
         changeCount: Int, originCount: Int, longestRun: Int, using generator: inout SeededGenerator
     ) -> Bundle {
@@ -46,6 +110,7 @@ enum BundleSamples {
         // Nodes that appear only in the version vector or as superseded dots.
         let bystanders = (0..<Int.random(in: 0...3, using: &generator)).map { _ in randomNode(using: &generator) }
         let everyone = origins + bystanders
+        let records = (0..<Int.random(in: 1...6, using: &generator)).map { _ in RecordID.random(using: &generator) }
         var next: [NodeID: UInt64] = [:]
         for (index, origin) in origins.enumerated() {
             // One origin near the top of the sequence space, to exercise the reader's overflow bound.
@@ -53,25 +118,37 @@ enum BundleSamples {
                 index == 1 ? UInt64.max - UInt64(5 * changeCount + 10) : UInt64.random(in: 1...5000, using: &generator)
         }
 
-        var changes: [Change] = []
-        while changes.count < changeCount {
+        var batch = ChangeBatch()
+        var collection = RecordCollection.caseFile
+        var record = records[0]
+        while batch.changes.count < changeCount {
             let origin = origins.randomElement(using: &generator)!
             if Int.random(in: 0..<5, using: &generator) == 0 {
                 next[origin]! += UInt64.random(in: 1...3, using: &generator)
             }
-            let length = min(Int.random(in: 1...longestRun, using: &generator), changeCount - changes.count)
+            let length = min(Int.random(in: 1...longestRun, using: &generator), changeCount - batch.changes.count)
             var timestamp = randomTimestamp(using: &generator)
             let wild = Bool.random(using: &generator)
-            for _ in 0..<length {
+            for index in 0..<length {
                 let sequence = next[origin]!
                 next[origin]! += 1
-                changes.append(
+                // Often the same record as the change before, as one write makes several changes to one record.
+                if Int.random(in: 0..<3, using: &generator) == 0 {
+                    collection = RecordCollection.allCases.randomElement(using: &generator)!
+                    record =
+                        Bool.random(using: &generator)
+                        ? records.randomElement(using: &generator)! : RecordID.random(using: &generator)
+                }
+                let dot = Dot(origin: origin, sequence: sequence)
+                batch.changes.append(
                     Change(
-                        dot: Dot(origin: origin, sequence: sequence), timestamp: timestamp,
-                        collection: RecordCollection.allCases.randomElement(using: &generator)!,
-                        record: RecordID.random(using: &generator),
+                        dot: dot, timestamp: timestamp, collection: collection, record: record,
                         field: fields.randomElement(using: &generator)!,
                         operation: randomOperation(nodes: everyone, using: &generator)))
+                if Int.random(in: 0..<5, using: &generator) == 0 { batch.recordKeys[dot] = randomBytes(32, &generator) }
+                if index == length - 1 || Int.random(in: 0..<6, using: &generator) == 0 {
+                    batch.signatures[dot] = randomBytes(64, &generator)
+                }
                 timestamp =
                     wild
                     ? randomTimestamp(using: &generator)
@@ -84,13 +161,19 @@ enum BundleSamples {
             versions.advance(node, to: UInt64.random(in: 1...UInt64.max, using: &generator))
         }
         let sender = Bool.random(using: &generator) ? origins[0] : randomNode(using: &generator)
+        let certificateCount = Int.random(in: 0...3, using: &generator)
         return Bundle(
             sender: sender, createdAt: UInt64.random(in: 0...UInt64.max, using: &generator), senderVersions: versions,
-            changes: changes)
+            batch: batch,
+            certificates: (0..<certificateCount).map { _ in certificates.randomElement(using: &generator)! })
     }
 
     static func randomNode(using generator: inout SeededGenerator) -> NodeID {
-        NodeID(bytes: (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) })
+        NodeID(bytes: randomBytes(32, &generator))
+    }
+
+    static func randomBytes(_ count: Int, _ generator: inout SeededGenerator) -> [UInt8] {
+        (0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) }
     }
 
     private static let fields = [
@@ -130,7 +213,7 @@ enum BundleSamples {
         }
     }
 
-    static func randomOperation(nodes: [NodeID], using generator: inout SeededGenerator) -> Operation {
+    static func randomOperation(nodes: [NodeID], using generator: inout SeededGenerator) -> WaypostCore.Operation {
         func dots() -> [Dot] {
             (0..<Int.random(in: 0...3, using: &generator)).map { _ in
                 let sequence: UInt64 =
@@ -149,95 +232,5 @@ enum BundleSamples {
             return .increment(by: amounts.randomElement(using: &generator)!)
         default: return .append(entry: randomText(using: &generator))
         }
-    }
-}
-
-/// One frame of a bundle, for tests that take bundles apart and put them back together.
-struct Frame: Hashable {
-    var type: UInt8
-    var payload: [UInt8]
-
-    /// The frame's bytes with a correct length and CRC-32C.
-    var bytes: [UInt8] {
-        // Plain array appends rather than `ByteWriter`: the fuzz test makes a great many frames.
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(payload.count + 9)
-        bytes.append(type)
-        bytes.append(contentsOf: Self.bigEndian(UInt32(payload.count)))
-        bytes.append(contentsOf: payload)
-        bytes.append(contentsOf: Self.bigEndian(CRC32C.checksum(bytes, 0..<bytes.count)))
-        return bytes
-    }
-
-    private static func bigEndian(_ value: UInt32) -> [UInt8] {
-        [UInt8(value >> 24), UInt8(value >> 16 & 0xFF), UInt8(value >> 8 & 0xFF), UInt8(value & 0xFF)]
-    }
-
-    /// The frames of a well-formed bundle (the tests' own output; it traps on anything else).
-    static func split(_ bytes: [UInt8]) -> [Frame] {
-        var reader = ByteReader(bytes, range: 10..<bytes.count)
-        var frames: [Frame] = []
-        while !reader.isAtEnd {
-            let type = try! reader.readByte()
-            let length = try! reader.readUInt32()
-            frames.append(Frame(type: type, payload: try! reader.readBytes(Int(length))))
-            _ = try! reader.readUInt32()
-        }
-        return frames
-    }
-
-    /// A bundle made of `frames` after the magic and `version`, every length and CRC correct.
-    static func join(_ frames: [Frame], version: UInt16 = 1) -> [UInt8] {
-        var bytes = Bundle.magic + [UInt8(version >> 8), UInt8(version & 0xFF)]
-        for frame in frames { bytes.append(contentsOf: frame.bytes) }
-        return bytes
-    }
-
-    /// A header frame for `nodes`, with the first as sender and the given version vector entries
-    /// (node index, sequence).
-    static func header(nodes: [NodeID], versions: [(UInt64, UInt64)] = [], createdAt: UInt64 = 0) -> Frame {
-        var payload = ByteWriter()
-        payload.write(bytes: nodes[0].bytes)
-        payload.write(bigEndian: createdAt)
-        payload.write(varint: UInt64(nodes.count))
-        for node in nodes { payload.write(bytes: node.bytes) }
-        payload.write(varint: UInt64(versions.count))
-        for (index, sequence) in versions {
-            payload.write(varint: index)
-            payload.write(varint: sequence)
-        }
-        return Frame(type: FrameType.header.rawValue, payload: payload.bytes)
-    }
-
-    /// An end frame that counts `frames` frames and `changes` changes.
-    static func end(frames: UInt64, changes: UInt64) -> Frame {
-        var payload = ByteWriter()
-        payload.write(varint: frames)
-        payload.write(varint: changes)
-        return Frame(type: FrameType.end.rawValue, payload: payload.bytes)
-    }
-
-    /// A changes frame: origin index, first sequence, count, then `body` (the changes' bytes) as given.
-    static func changes(origin: UInt64, first: UInt64, count: UInt64, body: [UInt8]) -> Frame {
-        var payload = ByteWriter()
-        payload.write(varint: origin)
-        payload.write(varint: first)
-        payload.write(varint: count)
-        payload.write(bytes: body)
-        return Frame(type: FrameType.changes.rawValue, payload: payload.bytes)
-    }
-
-    /// The bytes of one change whose operation bytes (code and payload) are `operation`.
-    static func change(
-        delta: Int64 = 2, collection: UInt8 = 1, record: [UInt8] = Array(repeating: 0, count: 10),
-        field: [UInt8] = Array("notes".utf8), operation: [UInt8]
-    ) -> [UInt8] {
-        var body = ByteWriter()
-        body.write(zigzag: delta)
-        body.write(collection)
-        body.write(bytes: record)
-        body.write(lengthPrefixed: field)
-        body.write(bytes: operation)
-        return body.bytes
     }
 }

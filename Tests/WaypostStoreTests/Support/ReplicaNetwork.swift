@@ -1,27 +1,40 @@
 import Foundation
 import Testing
+import WaypostCrypto
+
 @testable import WaypostCore
 @testable import WaypostStore
 
 /// One node of a ``ReplicaNetwork``: a `SQLiteReplica` on disk and a ``WaypostCore/ReplicaModel``
-/// shadow that receives every change the replica receives.
+/// shadow that receives every change the replica applies.
 struct ShadowedNode {
-    let id: NodeID
+    let keys: SigningKeyPair
+    var id: NodeID { keys.publicKey }
     let path: String
     let replica: SQLiteReplica
     let clock: ManualClock
     /// How far this node's wall clock runs ahead of true time (negative: behind).
     var skew: Int64
     var model = ReplicaModel()
+    /// The shadow's `pending` table: changes received before their predecessors or after their origin's
+    /// last signature in reach, by origin and sequence, with whether they came with a signature.
+    var held: [NodeID: [UInt64: (change: Change, signed: Bool)]] = [:]
     /// The latest timestamp this node gave one of its own changes.
     var lastLocalTimestamp = HybridTimestamp(rawValue: 0)
 }
 
-/// A seeded run of three nodes, each with a SQLite replica and a model shadow, making random local
-/// edits and exchanging changes in random orders, with repeats, gaps and partial deliveries.
+/// A seeded run of three nodes that trust each other, each with a SQLite replica and a model shadow,
+/// making random signed local edits and exchanging signed batches in random orders, with repeats, gaps
+/// and partial deliveries.
 ///
-/// After every step the replica must hold exactly the model's state; at the end, after everything has
-/// been exchanged, every replica must show the same bytes.
+/// The store keeps what it cannot apply yet (a change whose predecessor is missing, or one after the
+/// last signature it has), and applies it when what it needs arrives; the shadow keeps the same in
+/// ``ShadowedNode/held`` and gives its model exactly the changes the store may apply: each origin's
+/// contiguous run up to its last signed change.
+///
+/// After every delivery the receiving replica must hold exactly its model's state and keep exactly
+/// the shadow's held changes, and every local write must make exactly the operations the merge rules
+/// predict; at the end, after everything has been exchanged, every replica must show the same bytes.
 struct ReplicaNetwork {
     var random: SplitMix64
     var nodes: [ShadowedNode] = []
@@ -29,8 +42,10 @@ struct ReplicaNetwork {
     var time = StoreFixtures.baseMilliseconds
     /// How many local writes were refused as invalid (removing an element that is not there).
     var refusedWrites = 0
-    /// How many changes were held back because of a gap.
+    /// How many changes were held back because of a gap or a missing signature.
     var heldBack = 0
+    /// How many held changes were applied later, when a delivery brought what they needed.
+    var released = 0
     /// How many changes were offered again.
     var duplicates = 0
     let schema = StoreFixtures.schema
@@ -38,18 +53,18 @@ struct ReplicaNetwork {
 
     init(seed: UInt64, directory: URL) throws {
         random = SplitMix64(seed: seed)
-        var ids: Set<NodeID> = []
-        while ids.count < 3 { ids.insert(StoreFixtures.node(using: &random)) }
+        let keys = (0..<3).map { _ in StoreFixtures.keys(using: &random) }.sorted { $0.publicKey < $1.publicKey }
         let fast = random.chance(0.25) ? random.int(in: 0...2) : -1
-        for (index, id) in ids.sorted().enumerated() {
+        for (index, keys) in keys.enumerated() {
             let skew = index == fast ? Int64(StoreFixtures.year) : Int64(random.int(in: -2_000...2_000))
             let clock = ManualClock(UInt64(Int64(time) + skew))
             let path = directory.replicaPath("node\(index)")
             let replica = try SQLiteReplica.create(
-                at: path, localNode: id, name: "node\(index)", wallClock: clock.wallClock)
+                at: path, localNode: keys.publicKey, name: "node\(index)", wallClock: clock.wallClock)
             try replica.skipDurableCommits()
-            nodes.append(ShadowedNode(id: id, path: path, replica: replica, clock: clock, skew: skew))
+            nodes.append(ShadowedNode(keys: keys, path: path, replica: replica, clock: clock, skew: skew))
         }
+        try StoreFixtures.trustEachOther(nodes.map(\.replica))
     }
 
     // MARK: Running
@@ -69,18 +84,25 @@ struct ReplicaNetwork {
         }
     }
 
-    /// Lets every node pull everything from every other node, twice round, in a random order of pairs.
+    /// Lets every node pull everything from every other node, in a random order of pairs. Each node
+    /// pulls directly from every origin, so one round leaves nothing missing, which is checked.
     mutating func exchangeEverything() throws {
-        for _ in 0..<2 {
-            var pairs: [(Int, Int)] = []
-            for from in nodes.indices {
-                for to in nodes.indices where from != to { pairs.append((from, to)) }
-            }
-            pairs.shuffle(using: &random)
-            for (from, to) in pairs {
-                let offered = try nodes[from].replica.changes(after: nodes[to].replica.versions())
-                try deliver(offered, to: to)
-            }
+        var pairs: [(Int, Int)] = []
+        for from in nodes.indices {
+            for to in nodes.indices where from != to { pairs.append((from, to)) }
+        }
+        pairs.shuffle(using: &random)
+        for (from, to) in pairs {
+            let offered = try nodes[from].replica.changes(after: nodes[to].replica.versions())
+            try expectVerifiable(offered, from: from)
+            try deliver(offered, from: from, to: to)
+        }
+        for (from, to) in pairs {
+            #expect(try nodes[from].replica.changes(after: nodes[to].replica.versions()).changes.isEmpty)
+        }
+        for node in nodes {
+            #expect(node.held.values.allSatisfy { $0.isEmpty })
+            #expect(try pendingCounts(node.replica).isEmpty)
         }
     }
 
@@ -110,14 +132,16 @@ struct ReplicaNetwork {
         let edits = try texts.map { text throws(CoreError) in try Edit(parsing: text, in: schema[collection]) }
         let id = RecordID.random(using: &random)
         let before = nodes[index].model.versions[nodes[index].id]
-        let (created, changes) = try nodes[index].replica.create(collection, edits: edits, id: id)
+        let (created, changes) = try nodes[index].replica.create(
+            collection, edits: edits, id: id, signer: nodes[index].keys)
         #expect(created == id)
         // Every given edit, plus the collection's default status when none was given.
         let givesStatus = texts.contains { $0.hasPrefix("status=") }
         #expect(changes.count == edits.count + (givesStatus ? 0 : 1))
         try takeLocal(changes, by: index, after: before)
         let status = nodes[index].model.liveValues(
-            at: FieldAddress(collection: collection, record: id, field: "status")).map(\.value)
+            at: FieldAddress(collection: collection, record: id, field: "status")
+        ).map(\.value)
         #expect(status.count == 1)
         if !givesStatus { #expect(status == [collection == .caseFile ? "open" : "active"]) }
     }
@@ -151,7 +175,9 @@ struct ReplicaNetwork {
 
         // Taken only when the write must be refused: it reads the whole replica.
         let before = refused ? try ReplicaSnapshot(node.replica) : nil
-        switch Result(catching: { () throws(StoreError) in try node.replica.update(key.collection, key.record, edits: edits) }) {
+        switch Result(catching: { () throws(StoreError) in
+            try node.replica.update(key.collection, key.record, edits: edits, signer: node.keys)
+        }) {
         case .success(let changes):
             #expect(!refused, "edits \(texts) should have been refused")
             #expect(changes.map(\.operation) == predicted)
@@ -211,7 +237,7 @@ struct ReplicaNetwork {
     mutating func setEdit(by index: Int, _ key: FieldAddress.RecordKey, _ field: String, pool: [String]) -> String {
         let address = FieldAddress(collection: key.collection, record: key.record, field: field)
         let present = Set(nodes[index].model.liveValues(at: address).map(\.value)).sorted()
-        if random.chance(0.04) { return "\(field)-=\(field == "assigned" ? "Team Z" : "zz")" }
+        if random.chance(0.08) { return "\(field)-=\(field == "assigned" ? "Team Z" : "zz")" }
         if !present.isEmpty && random.chance(0.45) { return "\(field)-=\(random.pick(present))" }
         return "\(field)+=\(random.pick(pool))"
     }
@@ -219,7 +245,9 @@ struct ReplicaNetwork {
     // MARK: Exchanges
 
     /// Sends part of what one node has to another: sometimes asking from further back (so changes
-    /// arrive twice), sometimes cut short, sometimes with a gap or shuffled, in one to three batches.
+    /// arrive twice), sometimes cut short (so a batch ends past its origin's last signature), sometimes
+    /// with a gap or shuffled, in one to three batches. Each change travels with its record key and
+    /// signature, as a relay passes them on.
     mutating func exchangeAtRandom() throws {
         let from = random.int(in: 0...2)
         let to = (from + random.int(in: 1...2)) % 3
@@ -233,64 +261,108 @@ struct ReplicaNetwork {
             asked = VersionVector(lowered)
         }
         let offered = try nodes[from].replica.changes(after: asked)
-        #expect(offered == nodes[from].model.changes(after: asked))
+        #expect(offered.changes == nodes[from].model.changes(after: asked))
+        try expectVerifiable(offered, from: from)
 
         // Each origin's run, in order, perhaps cut short; origins interleaved at random.
-        var queues: [[Change]] = Dictionary(grouping: offered, by: \.dot.origin).values.map { run in
+        var queues: [[Change]] = Dictionary(grouping: offered.changes, by: \.dot.origin).values.map { run in
             run.sorted { $0.dot < $1.dot }
         }.sorted { $0[0].dot < $1[0].dot }
         for index in queues.indices where random.chance(0.3) {
             queues[index] = Array(queues[index].prefix(random.int(in: 0...queues[index].count)))
         }
-        var batch: [Change] = []
+        var changes: [Change] = []
         while let queue = queues.indices.filter({ !queues[$0].isEmpty }).randomElement(using: &random) {
             let change = queues[queue].removeFirst()
             if random.chance(0.05) { continue }  // lost: what follows from its origin is held back
-            batch.append(change)
-            if random.chance(0.08) { batch.append(random.pick(batch)) }
+            changes.append(change)
+            if random.chance(0.08) { changes.append(random.pick(changes)) }
         }
-        if random.chance(0.1) { batch.shuffle(using: &random) }
+        if random.chance(0.1) { changes.shuffle(using: &random) }
 
         var start = 0
-        while start < batch.count {
-            let end = random.chance(0.6) ? batch.count : random.int(in: (start + 1)...batch.count)
-            try deliver(Array(batch[start..<end]), to: to)
+        while start < changes.count {
+            let end = random.chance(0.6) ? changes.count : random.int(in: (start + 1)...changes.count)
+            let part = Set(changes[start..<end].map(\.dot))
+            var batch = offered.keeping { part.contains($0.dot) }
+            batch.changes = Array(changes[start..<end])  // in the order, and with the repeats, chosen above
+            try deliver(batch, from: from, to: to)
             start = end
         }
     }
 
-    /// Applies a batch to a node's replica and its shadow, and checks the report and the state.
-    mutating func deliver(_ batch: [Change], to index: Int) throws {
+    /// Applies a batch to a node's replica and its shadow, and checks the report, the state and what
+    /// is held back.
+    ///
+    /// The shadow follows the store's rules for what it may apply: for each origin, the changes it
+    /// already has are duplicates; the others join what it held (a copy in the batch replacing a held
+    /// one), and the contiguous run after what it has is applied up to the run's last signed change;
+    /// the rest is held.
+    mutating func deliver(_ batch: ChangeBatch, from sender: Int, to index: Int) throws {
         var expected = ApplyReport()
         let wall = nodes[index].clock.read()
-        for change in batch {
-            let origin = change.dot.origin
-            switch nodes[index].model.apply(change) {
-            case .applied:
-                expected.applied += 1
-                if HybridClock.isAhead(change.timestamp, ofWallMilliseconds: wall) { expected.originsAhead.insert(origin) }
-            case .duplicate:
-                expected.duplicates += 1
-            case .missingPredecessor(let next):
-                let previous = expected.heldBack[origin]
-                expected.heldBack[origin] = (previous?.expected ?? next, (previous?.count ?? 0) + 1)
+        for origin in Set(batch.changes.map(\.dot.origin)).sorted() {
+            let applied = nodes[index].model.versions[origin]
+            var incoming: [UInt64: (change: Change, signed: Bool)] = [:]
+            for change in batch.changes where change.dot.origin == origin {
+                if change.dot.sequence <= applied {
+                    expected.duplicates += 1
+                } else {
+                    incoming[change.dot.sequence] = (change, batch.signatures[change.dot] != nil)
+                }
             }
+            guard !incoming.isEmpty else { continue }
+            let candidates = nodes[index].held[origin, default: [:]].merging(incoming) { _, new in new }
+            var run: [(change: Change, signed: Bool)] = []
+            while let next = candidates[applied + UInt64(run.count) + 1] { run.append(next) }
+            let count = (run.lastIndex { $0.signed } ?? -1) + 1
+            for (change, _) in run.prefix(count) {
+                #expect(nodes[index].model.apply(change) == .applied)
+                if incoming[change.dot.sequence] == nil { released += 1 }
+                expected.applied += 1
+                if HybridClock.isAhead(change.timestamp, ofWallMilliseconds: wall) {
+                    expected.originsAhead.insert(origin)
+                }
+            }
+            let remaining = candidates.filter { $0.key > applied + UInt64(count) }
+            nodes[index].held[origin] = remaining
+            if !remaining.isEmpty { expected.heldBack[origin] = (applied + UInt64(count) + 1, remaining.count) }
         }
-        let report = try nodes[index].replica.apply(batch)
+        let report = try nodes[index].replica.apply(batch, from: nodes[sender].id)
         #expect(report == expected)
-        #expect(report.applied + report.duplicates + report.heldBackCount == batch.count)
+        #expect(report.discarded == 0)
         duplicates += report.duplicates
         heldBack += report.heldBackCount
         try expectShadowed(index)
     }
 
+    /// A batch a replica offers can be verified by any node: each origin's last change is signed, and
+    /// every change that is its origin's first to a record carries the record key, exactly those.
+    func expectVerifiable(_ batch: ChangeBatch, from index: Int) throws {
+        var firsts: Set<Dot> = []
+        var keyed: Set<ApplyContext.RecordKeyAddress> = []
+        for change in nodes[index].model.changes(after: VersionVector()) {
+            let address = ApplyContext.RecordKeyAddress(
+                origin: change.dot.origin, collection: change.collection, record: change.record)
+            if keyed.insert(address).inserted { firsts.insert(change.dot) }
+        }
+        #expect(Set(batch.recordKeys.keys) == firsts.filter { batch[$0] != nil })
+        #expect(batch.recordKeys.values.allSatisfy { $0.count == 32 })
+        for origin in Set(batch.changes.map(\.dot.origin)) {
+            let last = batch.changes.last { $0.dot.origin == origin }!
+            #expect(batch.signatures[last.dot] != nil, "\(origin.short)'s last change \(last.dot) is not signed")
+        }
+    }
+
     // MARK: Checks
 
-    /// The node's replica holds exactly its shadow's state.
+    /// The node's replica holds exactly its shadow's state, and holds back as many changes of each
+    /// origin as the shadow does.
     func expectShadowed(_ index: Int) throws {
         let node = nodes[index]
         #expect(try node.replica.canonicalExport() == node.model.canonicalExport)
         #expect(try node.replica.versions() == node.model.versions)
+        #expect(try pendingCounts(node.replica) == node.held.mapValues(\.count).filter { $0.value > 0 })
     }
 
     /// Every replica holds every change and shows the same bytes: state, record views, conflicts,
@@ -318,7 +390,8 @@ struct ReplicaNetwork {
         for key in records {
             for (field, values) in direct.view(key.collection, key.record, schema: schema).conflicts {
                 modelConflicts.append(
-                    SQLiteReplica.Conflict(collection: key.collection, record: key.record, field: field, values: values))
+                    SQLiteReplica.Conflict(collection: key.collection, record: key.record, field: field, values: values)
+                )
             }
         }
         #expect(conflicts == modelConflicts)
@@ -341,14 +414,20 @@ struct ReplicaNetwork {
                 #expect(listed.map(\.id) == expected.map(\.record))
                 #expect(
                     listed.map { $0.json(schema: schema).canonical }
-                        == expected.map { direct.view($0.collection, $0.record, schema: schema).json(schema: schema).canonical })
+                        == expected.map {
+                            direct.view($0.collection, $0.record, schema: schema).json(schema: schema).canonical
+                        })
             }
             #expect(try node.replica.conflicts() == conflicts)
             #expect(try node.replica.statistics() == statistics)
             let nodeCaseRows = try viewRows(node.path, "cases")
-            #expect(nodeCaseRows == caseRows, "\(Set(nodeCaseRows.flatMap { $0 }).symmetricDifference(caseRows.flatMap { $0 }))")
+            #expect(
+                nodeCaseRows == caseRows,
+                "\(Set(nodeCaseRows.flatMap { $0 }).symmetricDifference(caseRows.flatMap { $0 }))")
             let nodeServiceRows = try viewRows(node.path, "services")
-            #expect(nodeServiceRows == serviceRows, "\(Set(nodeServiceRows.flatMap { $0 }).symmetricDifference(serviceRows.flatMap { $0 }))")
+            #expect(
+                nodeServiceRows == serviceRows,
+                "\(Set(nodeServiceRows.flatMap { $0 }).symmetricDifference(serviceRows.flatMap { $0 }))")
         }
     }
 }

@@ -1,9 +1,11 @@
 import Foundation
 import GRDB
+import WaypostCrypto
+
 @testable import WaypostCore
 @testable import WaypostStore
 
-/// Identifiers, edits and hand-built changes shared by the store tests.
+/// Identifiers, keys, edits and hand-built changes shared by the store tests.
 enum StoreFixtures {
     /// The schema every replica uses.
     static let schema = Schema.waypost
@@ -14,14 +16,17 @@ enum StoreFixtures {
     /// A year, in milliseconds.
     static let year: UInt64 = 365 * 24 * 3_600_000
 
-    /// A node id whose 32 bytes are all `byte`: `node(1) < node(2)`.
-    static func node(_ byte: UInt8) -> NodeID {
-        NodeID(bytes: [UInt8](repeating: byte, count: NodeID.byteCount))
+    /// The key pair of test node number `number`: the same on every run. Its public key is the node id.
+    static func keys(_ number: UInt64) -> SigningKeyPair {
+        var generator = SplitMix64(seed: 0x5EED_0000 + number)
+        return keys(using: &generator)
     }
 
-    /// A node id of 32 bytes drawn from `generator`.
-    static func node(using generator: inout SplitMix64) -> NodeID {
-        NodeID(bytes: (0..<NodeID.byteCount).map { _ in UInt8.random(in: .min ... .max, using: &generator) })
+    /// A key pair whose seed is drawn from `generator`.
+    static func keys(using generator: inout SplitMix64) -> SigningKeyPair {
+        let seed = (0..<SigningKeyPair.seedByteCount).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        // A 32-byte seed is always accepted; only a libsodium that fails to start could refuse it.
+        return try! SigningKeyPair(seed: seed)
     }
 
     /// A case file for hand-built changes.
@@ -31,6 +36,11 @@ enum StoreFixtures {
 
     /// Parses edits as a person types them (`given_name=Amina`, `languages+=ar`).
     static func edits(_ texts: String..., in collection: RecordCollection = .caseFile) throws -> [Edit] {
+        try edits(texts, in: collection)
+    }
+
+    /// Parses a list of edits as a person types them.
+    static func edits(_ texts: [String], in collection: RecordCollection = .caseFile) throws -> [Edit] {
         try texts.map { text throws(CoreError) in try Edit(parsing: text, in: schema[collection]) }
     }
 
@@ -41,7 +51,8 @@ enum StoreFixtures {
 
     /// A hand-built change, as another node would send it.
     static func change(
-        _ origin: NodeID, _ sequence: UInt64, at milliseconds: UInt64 = 0, _ field: String, _ operation: WaypostCore.Operation,
+        _ origin: NodeID, _ sequence: UInt64, at milliseconds: UInt64 = 0, _ field: String,
+        _ operation: WaypostCore.Operation,
         record: RecordID = caseRecord, collection: RecordCollection = .caseFile
     ) -> Change {
         Change(
@@ -58,14 +69,35 @@ enum StoreFixtures {
         }
     }
 
-    /// A new replica in `directory` for `node`, reading `clock`.
+    /// A new replica in `directory` for the node whose keys are `keys`, reading `clock`, that trusts
+    /// `trusted` as pairwise peers (named `peer-` and the first group of their id).
     static func replica(
-        in directory: URL, _ name: String = "replica", node: NodeID = node(1), clock: ManualClock = ManualClock(),
-        maximumPageCount: Int? = nil
+        in directory: URL, _ name: String = "replica", keys: SigningKeyPair = keys(1),
+        clock: ManualClock = ManualClock(),
+        maximumPageCount: Int? = nil, trusting trusted: [NodeID] = []
     ) throws -> SQLiteReplica {
-        try SQLiteReplica.create(
-            at: directory.replicaPath(name), localNode: node, name: name, wallClock: clock.wallClock,
+        let replica = try SQLiteReplica.create(
+            at: directory.replicaPath(name), localNode: keys.publicKey, name: name, wallClock: clock.wallClock,
             maximumPageCount: maximumPageCount)
+        for node in trusted { try replica.addPeer(named: "peer-\(node.short)", node: node) }
+        return replica
+    }
+
+    /// Makes every replica trust every other one.
+    static func trustEachOther(_ replicas: [SQLiteReplica]) throws {
+        for replica in replicas {
+            for other in replicas where other !== replica {
+                try replica.addPeer(named: "peer-\(other.localNode.short)", node: other.localNode)
+            }
+        }
+    }
+}
+
+extension SQLiteReplica {
+    /// Applies what `sender` has and this replica lacks, as a bundle from it would bring.
+    @discardableResult
+    func pull(from sender: SQLiteReplica) throws -> ApplyReport {
+        try apply(sender.changes(after: versions()), from: sender.localNode)
     }
 }
 
@@ -80,6 +112,9 @@ extension SQLiteReplica {
 }
 
 /// Everything that must stay the same when a store method throws: the state, what is seen, the counts.
+///
+/// Changes that are only held back (in `pending`) may add their origin to the `origins` table with
+/// nothing applied; ``applied`` leaves that out.
 struct ReplicaSnapshot: Equatable {
     let export: String
     let versions: VersionVector
@@ -93,6 +128,31 @@ struct ReplicaSnapshot: Equatable {
         statistics = try replica.statistics()
         originSequences = statistics.origins.mapValues(\.sequence)
         history = try replica.history(limit: 100_000)
+    }
+
+    /// The applied state alone: export, versions, number of changes and history.
+    var applied: AppliedState {
+        AppliedState(export: export, versions: versions, changes: statistics.changes, history: history)
+    }
+
+    struct AppliedState: Equatable {
+        let export: String
+        let versions: VersionVector
+        let changes: Int
+        let history: [Change]
+    }
+}
+
+/// The changes a replica holds back, waiting for their predecessors or a signature, by origin.
+func pendingCounts(_ replica: SQLiteReplica) throws -> [NodeID: Int] {
+    try replica.database.read { db in
+        var counts: [NodeID: Int] = [:]
+        for row in try Row.fetchAll(
+            db, sql: "SELECT o.node, COUNT(*) FROM pending p JOIN origins o ON o.id = p.origin GROUP BY o.node")
+        {
+            counts[NodeID(bytes: Array(row[0] as Data))] = row[1]
+        }
+        return counts
     }
 }
 

@@ -1,0 +1,210 @@
+import Foundation
+import WaypostBundle
+import WaypostCore
+import WaypostCrypto
+import WaypostNode
+import WaypostStore
+import WaypostTrust
+
+/// `Scripts/bench`: Waypost against the ceiling of its own storage engine, measured in one run.
+/// Every target is a ratio against a figure from the same run, or a bound on memory (issue #5).
+@main
+struct Bench {
+    static func main() {
+        let arguments = CommandLine.arguments
+        let quick = arguments.contains("--quick")
+        let json = arguments.contains("--json")
+        do {
+            let rows = try run(quick: quick)
+            print(json ? Report.json(rows, quick: quick) : Report.table(rows, quick: quick))
+        } catch {
+            FileHandle.standardError.write(Data("bench: \(error)\n".utf8))
+            exit(1)
+        }
+    }
+
+    static func log(_ text: String) {
+        FileHandle.standardError.write(Data("bench: \(text)\n".utf8))
+    }
+
+    static func run(quick: Bool) throws -> [Row] {
+        let cases = quick ? 10_000 : 100_000
+        let fields = 10
+        let changes = Double(cases * fields)
+        let runs = 3
+        var bench = try Workbench()
+        defer { bench.remove() }
+        var rows: [Row] = []
+
+        log("ceiling: upserting \(cases * fields) rows, \(runs) runs")
+        let ceiling = Measurement(samples: try (0..<runs).map { _ in
+            try Ceiling.upsert(entities: cases, fields: fields, valueLength: 24, directory: bench.directory)
+        })
+        let ceilingRate = changes / ceiling.median
+
+        // 3. Local writes through the library API, 1,000 cases per transaction.
+        log("3: creating \(cases) cases through the library, \(runs) runs")
+        var source: (Node, SigningKeyPair, [RecordID])?
+        let local = try Measurement.seconds(runs: runs) { _ in
+            let (node, keys) = try bench.node("writer")
+            let ids = try Workbench.createCases(cases, on: node, keys: keys)
+            source = (node, keys, ids)
+        }
+        let (a, aKeys, ids) = source!
+        rows.append(
+            Row(
+                number: 3, what: "local writes: \(cases) ten-field cases", figure: Report.seconds(local),
+                ceiling: String(format: "%.2f s plain SQLite", ceiling.median), ratio: local.median / ceiling.median,
+                target: "<= 3.0x", passes: local.median / ceiling.median <= 3, detail: ""))
+
+        // 1. Import of a bundle with every field change into an empty replica.
+        let bundlePath = bench.directory + "/all.wpb"
+        let (b0, b0Keys) = try bench.node("receiver")
+        try Workbench.pair(a, b0)
+        _ = try a.exportBundle(for: ["peer-\(b0.id.short)"], all: true, to: bundlePath, keys: aKeys)
+        let empty = try bench.copy(b0, as: "receiver-empty")
+        log("1: importing \(cases * fields) changes into an empty replica, \(runs) runs")
+        var imported: Node?
+        let importing = try Measurement.seconds(runs: runs) { run in
+            let target = run == 0 ? b0 : try bench.copy(empty, as: "receiver-\(run)")
+            _ = try target.importBundle(from: bundlePath, keys: b0Keys)
+            imported = target
+        }
+        let importRate = changes / importing.median
+        rows.append(
+            Row(
+                number: 1, what: "merge \(cases * fields) field changes into an empty replica",
+                figure: String(format: "%.0f changes/s", importRate), ceiling: String(format: "%.0f rows/s", ceilingRate),
+                ratio: importRate / ceilingRate, target: ">= 0.5x", passes: importRate / ceilingRate >= 0.5,
+                detail: Report.seconds(importing)))
+
+        // 7. The crypto share of target 1: decrypting, and recomputing and verifying the chains.
+        let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: bundlePath)))
+        var frames: [UInt8] = []
+        let decrypting = try Measurement.seconds(runs: runs) { _ in frames = try SealedBundle.open(bytes, with: b0Keys).frames }
+        let bundle = try BundleReader.decode(frames)
+        let verifying = Measurement.seconds(runs: runs) { _ in Bench.verifyChains(bundle.batch) }
+        let cryptoShare = (decrypting.median + verifying.median) / importing.median
+        rows.append(
+            Row(
+                number: 7, what: "crypto share of target 1 (decrypt, hash chains, signatures)",
+                figure: String(format: "%.3f s + %.3f s", decrypting.median, verifying.median),
+                ceiling: String(format: "%.2f s import", importing.median), ratio: cryptoShare, target: "<= 0.10",
+                passes: cryptoShare <= 0.10, detail: ""))
+
+        // 5. Initial sync (by bundle until live sync lands): peak RSS of a separate receiving process.
+        log("5: initial sync in a separate process")
+        let fresh = try bench.copy(empty, as: "receiver-process")
+        let child = try ChildProcess.run(
+            ChildProcess.waypostBinary(), ["bundle", "import", "--home", fresh.home.path, bundlePath])
+        let megabytes = Double(child.maximumResidentKilobytes) / 1024
+        rows.append(
+            Row(
+                number: 5, what: "initial sync of \(cases) cases (bundle, separate process): peak RSS",
+                figure: String(format: "%.0f MB", megabytes), ceiling: "150 MB", ratio: megabytes / 150, target: "<= 1.0",
+                passes: megabytes <= 150, detail: ""))
+        rows.append(
+            Row(
+                number: 5, what: "initial sync time vs target 1's import",
+                figure: String(format: "%.2f s", child.seconds), ceiling: String(format: "%.2f s", importing.median),
+                ratio: child.seconds / importing.median, target: "<= 2.0x", passes: child.seconds / importing.median <= 2,
+                detail: "includes process start and key loading"))
+
+        // 2. The same merge into a replica that holds the cases, half their fields edited concurrently.
+        log("2: preparing concurrent edits")
+        let full = imported!
+        try Workbench.edit(ids, fields: ["given_name", "family_name"], salt: "b",
+                           on: full, keys: b0Keys)
+        let allFields = ["given_name", "family_name", "owner", "location"]
+        try Workbench.edit(ids, fields: allFields, salt: "a", on: a, keys: aKeys)
+        let editsPath = bench.directory + "/edits.wpb"
+        try a.replica.recordSeen(by: full.id, try full.replica.versions())
+        _ = try a.exportBundle(for: ["peer-\(full.id.short)"], all: false, to: editsPath, keys: aKeys)
+        let editedChanges = Double(ids.count * allFields.count)
+        log("2: importing \(Int(editedChanges)) concurrent changes into a full replica, \(runs) runs")
+        let concurrent = try Measurement.seconds(runs: runs) { run in
+            let target = try bench.copy(full, as: "full-\(run)")
+            _ = try target.importBundle(from: editsPath, keys: b0Keys)
+        }
+        let concurrentRate = editedChanges / concurrent.median
+        rows.append(
+            Row(
+                number: 2, what: "merge \(Int(editedChanges)) changes into a full replica, half conflicting",
+                figure: String(format: "%.0f changes/s", concurrentRate), ceiling: String(format: "%.0f rows/s", ceilingRate),
+                ratio: concurrentRate / ceilingRate, target: ">= 0.4x", passes: concurrentRate / ceilingRate >= 0.4,
+                detail: Report.seconds(concurrent)))
+
+        // 4 and 6. A small delta end to end, with a small and a large replica underneath.
+        let small = quick ? 1_000 : 10_000
+        let large = quick ? 10_000 : 1_000_000
+        var deltas: [Measurement] = []
+        var deltaBytes = 0
+        for background in [small, large] {
+            log("4: 1,000-field deltas over \(background) records")
+            let (x, xKeys) = try bench.node("delta-a")
+            let (y, yKeys) = try bench.node("delta-b")
+            try Workbench.pair(x, y)
+            let schema = x.replica.schema[.caseFile]
+            var start = 0
+            while start < background {
+                let end = min(background, start + 5000)
+                _ = try x.replica.createMany(
+                    .caseFile, records: try (start..<end).map { [try Edit(parsing: "given_name=\(Workbench.text($0, "n"))", in: schema)] },
+                    signer: xKeys)
+                start = end
+            }
+            let seed = bench.directory + "/seed-\(background).wpb"
+            _ = try x.exportBundle(for: ["peer-\(y.id.short)"], all: true, to: seed, keys: xKeys)
+            _ = try y.importBundle(from: seed, keys: yKeys)
+            let targets = try Workbench.createCases(250, on: x, keys: xKeys)
+            _ = try x.exportBundle(for: ["peer-\(y.id.short)"], all: true, to: seed, keys: xKeys)
+            _ = try y.importBundle(from: seed, keys: yKeys)
+            let path = bench.directory + "/delta-\(background).wpb"
+            let measured = try Measurement.seconds(runs: 5) { run in
+                try x.replica.recordSeen(by: y.id, try y.replica.versions())
+                try Workbench.edit(targets, fields: allFields, salt: "d\(run)", on: x, keys: xKeys)
+                let summary = try x.exportBundle(for: ["peer-\(y.id.short)"], all: false, to: path, keys: xKeys)
+                precondition(summary.changes == 1000, "the delta holds \(summary.changes) changes")
+                deltaBytes = summary.bytes
+                _ = try y.importBundle(from: path, keys: yKeys)
+            }
+            deltas.append(measured)
+        }
+        rows.append(
+            Row(
+                number: 4, what: "1,000-field delta end to end over \(small) records (edit, export, import)",
+                figure: String(format: "%.1f ms", deltas[0].median * 1000), ceiling: "50 ms", ratio: deltas[0].median / 0.050,
+                target: "<= 1.0", passes: deltas[0].median <= 0.050, detail: Report.seconds(deltas[0])))
+        rows.append(
+            Row(
+                number: 4, what: "the same over \(large) records vs \(small)",
+                figure: String(format: "%.1f ms", deltas[1].median * 1000), ceiling: String(format: "%.1f ms", deltas[0].median * 1000),
+                ratio: deltas[1].median / deltas[0].median, target: "<= 1.5x", passes: deltas[1].median / deltas[0].median <= 1.5,
+                detail: Report.seconds(deltas[1])))
+        let perField = Double(deltaBytes) / 1000
+        rows.append(
+            Row(
+                number: 6, what: "bytes per changed field (1,000 fields, 32-character values, all overhead)",
+                figure: String(format: "%.1f B", perField), ceiling: "64 B", ratio: perField / 64, target: "<= 1.0",
+                passes: perField <= 64, detail: "\(deltaBytes) bytes in the bundle file"))
+        return rows.sorted { $0.number < $1.number }
+    }
+
+    /// Recomputes every origin's chain over a batch and verifies its signatures, as an import does.
+    static func verifyChains(_ batch: ChangeBatch) {
+        var heads: [NodeID: [UInt8]] = [:]
+        var keys: [String: [UInt8]] = [:]
+        for change in batch.changes {
+            let keyName = "\(change.dot.origin.short)/\(change.record.text)"
+            if let key = batch.recordKeys[change.dot] { keys[keyName] = key }
+            let key = keys[keyName] ?? ChangeChain.genesis
+            let head = ChangeChain.head(
+                after: heads[change.dot.origin] ?? ChangeChain.genesis,
+                leaf: ChangeChain.leaf(of: change, recordKey: key, introducesKey: batch.recordKeys[change.dot] != nil))
+            heads[change.dot.origin] = head
+            if let signature = batch.signatures[change.dot] {
+                precondition(ChangeChain.isValid(signature, at: change.dot, head: head), "a signature does not verify")
+            }
+        }
+    }
+}
