@@ -76,9 +76,19 @@ let package = Package(
             ]
         ),
 
-        .testTarget(name: "WaypostCoreTests", dependencies: ["WaypostCore"]),
-        .testTarget(name: "WaypostBundleTests", dependencies: ["WaypostCore", "WaypostBundle"]),
-        .testTarget(name: "WaypostStoreTests", dependencies: ["WaypostCore", "WaypostStore"]),
+        // What the test suites share: a seeded generator for randomised tests.
+        .target(name: "WaypostTesting"),
+
+        .testTarget(name: "WaypostCoreTests", dependencies: ["WaypostCore", "WaypostTesting"]),
+        .testTarget(
+            name: "WaypostBundleTests",
+            dependencies: ["WaypostCore", "WaypostCrypto", "WaypostTrust", "WaypostBundle"]),
+        .testTarget(
+            name: "WaypostStoreTests",
+            dependencies: [
+                "WaypostCore", "WaypostCrypto", "WaypostTrust", "WaypostStore", "WaypostTesting",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]),
         .testTarget(name: "WaypostCryptoTests", dependencies: ["WaypostCore", "WaypostCrypto"]),
         .testTarget(
             name: "WaypostCLITests",

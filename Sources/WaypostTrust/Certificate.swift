@@ -24,10 +24,19 @@ public struct Certificate: Sendable, Hashable {
 
     private static let magic = Array("WPCERT".utf8) + [1]
 
+    /// The longest name a certificate carries, in UTF-8 bytes.
+    public static let maximumNameBytes = 64
+
     /// Issues a certificate signed by `issuer` (the network's key pair, or an admin member's).
+    ///
+    /// A name longer than ``maximumNameBytes`` is cut at a character boundary.
     public static func issue(
-        network: NodeID, node: NodeID, role: Role, name: String, issuedAt: UInt64, by issuer: SigningKeyPair
+        network: NodeID, node: NodeID, role: Role, name fullName: String, issuedAt: UInt64, by issuer: SigningKeyPair
     ) -> Certificate {
+        var name = ""
+        for character in fullName where name.utf8.count + String(character).utf8.count <= maximumNameBytes {
+            name.append(character)
+        }
         let body = encodeBody(network: network, node: node, role: role, name: name, issuedAt: issuedAt, issuer: issuer.publicKey)
         return Certificate(
             network: network, node: node, role: role, name: name, issuedAt: issuedAt, issuer: issuer.publicKey,

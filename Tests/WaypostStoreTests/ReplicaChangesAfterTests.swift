@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Testing
+import WaypostTesting
 import WaypostCrypto
 
 @testable import WaypostCore

@@ -8,8 +8,6 @@ public struct NodeID: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// The public key's 32 bytes.
     public let bytes: [UInt8]
 
-    /// The human form, computed once: it is printed for every value in exports and JSON.
-    public let description: String
 
     /// The number of bytes in a node id.
     public static let byteCount = 32
@@ -24,7 +22,6 @@ public struct NodeID: Sendable, Hashable, Comparable, CustomStringConvertible {
     public init(bytes: [UInt8]) {
         precondition(bytes.count == NodeID.byteCount, "a node id is 32 bytes")
         self.bytes = bytes
-        self.description = NodeID.humanForm(bytes)
     }
 
     /// Parses the human form, in either case, with or without dashes and spaces.
@@ -57,11 +54,10 @@ public struct NodeID: Sendable, Hashable, Comparable, CustomStringConvertible {
             throw CoreError(.malformedIdentifier, "'\(text)' is not a node id: it does not decode to 32 bytes")
         }
         self.bytes = decoded
-        self.description = NodeID.humanForm(decoded)
     }
 
     /// The human form: eight dash-separated groups of seven characters.
-    static func humanForm(_ bytes: [UInt8]) -> String {
+    public var description: String {
         let base32 = Array(Base32.encode(bytes).utf8)
         var withChecks: [UInt8] = []
         for block in 0..<4 {

@@ -6,6 +6,13 @@
 public enum CanonicalState {
     /// Builds the export from a version vector and every live value with its address.
     public static func export(versions: VersionVector, live: some Sequence<(FieldAddress, LiveValue)>) -> String {
+        var names: [NodeID: String] = [:]  // each origin's human form, computed once
+        func name(_ node: NodeID) -> String {
+            if let known = names[node] { return known }
+            let text = node.description
+            names[node] = text
+            return text
+        }
         var records: [String: [String: [LiveValue]]] = [:]
         for (address, value) in live {
             records["\(address.collection.name)/\(address.record.text)", default: [:]][address.field, default: []]
@@ -18,7 +25,7 @@ public enum CanonicalState {
                 fieldsJSON[field] = .array(
                     values.sorted { $0.dot < $1.dot }.map {
                         .array([
-                            .string($0.dot.origin.description), .integer($0.dot.sequence),
+                            .string(name($0.dot.origin)), .integer($0.dot.sequence),
                             .integer($0.timestamp.rawValue), .string($0.value),
                         ])
                     })
@@ -26,7 +33,7 @@ public enum CanonicalState {
             recordsJSON[key] = .object(fieldsJSON)
         }
         var versionsJSON: [String: JSONValue] = [:]
-        for (origin, sequence) in versions.entries { versionsJSON[origin.description] = .integer(sequence) }
+        for (origin, sequence) in versions.entries { versionsJSON[name(origin)] = .integer(sequence) }
         return JSONValue.object(["records": .object(recordsJSON), "versions": .object(versionsJSON)]).canonical
     }
 }

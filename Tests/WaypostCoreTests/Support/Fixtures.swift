@@ -1,3 +1,4 @@
+import WaypostTesting
 @testable import WaypostCore
 
 /// Identifiers and schema pieces shared by the tests.

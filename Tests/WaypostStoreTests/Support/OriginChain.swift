@@ -1,3 +1,4 @@
+import WaypostTesting
 import WaypostCore
 import WaypostCrypto
 import WaypostTrust

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import WaypostTesting
 import WaypostCrypto
 
 @testable import WaypostCore

@@ -1,3 +1,4 @@
+import WaypostTesting
 import Foundation
 import GRDB
 import WaypostCrypto

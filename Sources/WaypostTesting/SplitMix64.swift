@@ -1,14 +1,15 @@
 /// SplitMix64 (Steele, Lea and Flood, "Fast Splittable Pseudorandom Number Generators", OOPSLA 2014):
-/// a tiny seeded generator, so that a failing property test names a seed that replays it exactly.
-struct SplitMix64: RandomNumberGenerator {
+/// a tiny seeded generator, so that a failing randomised test names a seed that replays it exactly.
+/// Shared by the test suites (the `WaypostTesting` target holds only what tests need).
+public struct SplitMix64: RandomNumberGenerator, Sendable {
     private var state: UInt64
 
     /// A generator whose whole output follows from `seed`.
-    init(seed: UInt64) {
+    public init(seed: UInt64) {
         state = seed
     }
 
-    mutating func next() -> UInt64 {
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -19,17 +20,17 @@ struct SplitMix64: RandomNumberGenerator {
 
 extension SplitMix64 {
     /// True with probability `probability`.
-    mutating func chance(_ probability: Double) -> Bool {
+    public mutating func chance(_ probability: Double) -> Bool {
         Double.random(in: 0..<1, using: &self) < probability
     }
 
     /// A uniformly chosen element of a non-empty collection.
-    mutating func pick<C: Collection>(_ elements: C) -> C.Element {
+    public mutating func pick<C: Collection>(_ elements: C) -> C.Element {
         elements.randomElement(using: &self)!
     }
 
     /// A uniformly chosen integer in `range`.
-    mutating func int(in range: ClosedRange<Int>) -> Int {
+    public mutating func int(in range: ClosedRange<Int>) -> Int {
         Int.random(in: range, using: &self)
     }
 }
