@@ -45,16 +45,28 @@ struct OriginTable {
 
     func head(of node: NodeID) -> [UInt8] { byNode[node]?.head ?? ChangeChain.genesis }
 
-    /// Records that `change` is applied, and the origin's chain head after it.
+    /// Records that `change` is applied, and the origin's chain head after it. The row is written by
+    /// ``save(_:)`` before the transaction commits, once per origin rather than once per change.
     mutating func advance(_ change: Change, head: [UInt8], _ db: Database) throws {
-        let id = try id(of: change.dot.origin, db)
+        _ = try id(of: change.dot.origin, db)
         var entry = byNode[change.dot.origin]!
         entry.sequence = change.dot.sequence
         entry.latestTimestamp = max(entry.latestTimestamp, change.timestamp.rawValue)
         entry.head = head
         byNode[change.dot.origin] = entry
-        try db.cachedStatement(sql: "UPDATE origins SET sequence = ?, latest_timestamp = ?, head = ? WHERE id = ?")
-            .execute(arguments: [Int64(entry.sequence), Int64(bitPattern: entry.latestTimestamp), Data(head), id])
+        dirty.insert(change.dot.origin)
+    }
+
+    private var dirty: Set<NodeID> = []
+
+    /// Writes the rows of the origins advanced since the last save.
+    mutating func save(_ db: Database) throws {
+        for node in dirty.sorted() {
+            let entry = byNode[node]!
+            try db.cachedStatement(sql: "UPDATE origins SET sequence = ?, latest_timestamp = ?, head = ? WHERE id = ?")
+                .execute(arguments: [Int64(entry.sequence), Int64(bitPattern: entry.latestTimestamp), Data(entry.head), entry.id])
+        }
+        dirty.removeAll()
     }
 
     var versions: VersionVector {

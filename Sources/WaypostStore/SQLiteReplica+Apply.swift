@@ -69,7 +69,8 @@ struct ChainedChange {
 struct ApplyContext {
     var origins: OriginTable
     var clock: HybridClock
-    private var touched: Set<FieldAddress.RecordKey> = []
+    /// The records changed in this transaction, with the earliest timestamp of their changes in it.
+    private var touched: [FieldAddress.RecordKey: UInt64] = [:]
     private var recordKeys: [RecordKeyAddress: [UInt8]] = [:]
     private let schema: Schema
 
@@ -262,16 +263,9 @@ struct ApplyContext {
                 ])
             }
         }
-        // The earliest timestamp of any change to the record, not the first one applied here, so that
-        // `created_at` does not depend on the order changes arrived in.
-        try db.cachedStatement(
-            sql: """
-                INSERT INTO records (collection, record, created) VALUES (?, ?, ?)
-                ON CONFLICT (collection, record) DO UPDATE SET created = min(created, excluded.created)
-                """
-        ).execute(arguments: [collection, record, Int64(bitPattern: change.timestamp.rawValue)])
         try origins.advance(change, head: head, db)
-        touched.insert(FieldAddress.RecordKey(collection: change.collection, record: change.record))
+        let key = FieldAddress.RecordKey(collection: change.collection, record: change.record)
+        touched[key] = min(touched[key] ?? .max, change.timestamp.rawValue)
     }
 
     /// Signs this node's chain head at `dot` and stores the signature.
@@ -292,11 +286,20 @@ struct ApplyContext {
 
     /// Recomputes the shown values of every touched record and saves the clock.
     mutating func finish(_ db: Database) throws {
-        for key in touched.sorted() {
+        for (key, earliest) in touched.sorted(by: { $0.key < $1.key }) {
+            // The earliest timestamp of any change to the record, not the first one applied here, so
+            // that `created_at` does not depend on the order changes arrived in.
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO records (collection, record, created) VALUES (?, ?, ?)
+                    ON CONFLICT (collection, record) DO UPDATE SET created = min(created, excluded.created)
+                    """
+            ).execute(arguments: [Int64(key.collection.rawValue), key.record.text, Int64(bitPattern: earliest)])
             let view = try LiveRow.view(of: key, db, origins: origins, schema: schema)
             try ShownRow.replace(view, db, schema: schema)
         }
         touched.removeAll()
+        try origins.save(db)
         try db.execute(
             sql: "UPDATE meta SET value = ? WHERE key = 'clock'", arguments: [Int64(bitPattern: clock.latest.rawValue)])
     }
