@@ -193,9 +193,13 @@ struct Bench {
     /// Recomputes every origin's chain over a batch and verifies its signatures, as an import does.
     static func verifyChains(_ batch: ChangeBatch) {
         var heads: [NodeID: [UInt8]] = [:]
-        var keys: [String: [UInt8]] = [:]
+        struct KeyName: Hashable {
+            let origin: NodeID
+            let record: RecordID
+        }
+        var keys: [KeyName: [UInt8]] = [:]
         for change in batch.changes {
-            let keyName = "\(change.dot.origin.short)/\(change.record.text)"
+            let keyName = KeyName(origin: change.dot.origin, record: change.record)
             if let key = batch.recordKeys[change.dot] { keys[keyName] = key }
             let key = keys[keyName] ?? ChangeChain.genesis
             let head = ChangeChain.head(
