@@ -1,4 +1,5 @@
 import WaypostCore
+import WaypostTrust
 
 /// The frames a bundle is made of (`Protocol/bundle.md` §3).
 enum FrameType: UInt8 {
@@ -54,14 +55,8 @@ enum OperationCode: UInt8 {
     case increment = 4
     case append = 5
 
-    /// The code of an operation.
+    /// The code of an operation: the one its chain leaf commits to (``WaypostTrust/ChangeChain/operationCode(_:)``).
     init(_ operation: WaypostCore.Operation) {
-        switch operation {
-        case .assign: self = .assign
-        case .insert: self = .insert
-        case .remove: self = .remove
-        case .increment: self = .increment
-        case .append: self = .append
-        }
+        self.init(rawValue: ChangeChain.operationCode(operation))!
     }
 }

@@ -1,19 +1,15 @@
 import Foundation
 import GRDB
 import WaypostCore
+import WaypostTrust
 
 /// How a ``WaypostCore/Change`` is stored in the `changes` table: the operation as a small code, its
 /// argument as text, and the superseded dots as a blob of (32-byte node, varint sequence) pairs after
 /// a varint count.
 enum ChangeRow {
+    /// The operation's code: the one the chain and the bundle format use (`Protocol/bundle.md` §4).
     static func code(of operation: WaypostCore.Operation) -> Int64 {
-        switch operation {
-        case .assign: 1
-        case .insert: 2
-        case .remove: 3
-        case .increment: 4
-        case .append: 5
-        }
+        Int64(ChangeChain.operationCode(operation))
     }
 
     static func encode(_ dots: [Dot]) -> Data? {

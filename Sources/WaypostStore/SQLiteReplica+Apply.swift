@@ -111,9 +111,8 @@ struct ApplyContext {
         var run = ApplyContext.contiguousRun(candidates, after: applied)
         do {
             verified = try verify(run, of: origin, db)
-        } catch let error as TrustError where !waiting.isEmpty {
+        } catch is TrustError where !waiting.isEmpty {
             // Something held from an earlier bundle may be what fails: drop it and judge this batch alone.
-            _ = error
             try PendingTable.discard(origin, db, origins: &origins)
             report.discarded += waiting.count
             candidates = incoming

@@ -98,7 +98,10 @@ enum WaypostProcess {
 
         let process = Process()
         if detached {
-            process.executableURL = try #require(WaypostProcess.sessionLauncher, "setsid(1) is not installed")
+            guard let launcher = WaypostProcess.sessionLauncher else {
+                throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: "setsid(1), which detached runs need"])
+            }
+            process.executableURL = launcher
             process.arguments = ["--wait", executable.path] + arguments
         } else {
             process.executableURL = executable

@@ -17,7 +17,7 @@ struct Status: ParsableCommand {
             (try opened.replica.name(), try opened.replica.statistics(), try opened.replica.peers(), try opened.replica.versions(),
              try opened.replica.trust())
         }
-        let now = SQLiteReplicaClock.now()
+        let now = SQLiteReplica.systemWallClock()
         let ahead = statistics.origins.filter { HybridClock.isAhead($0.value.latest, ofWallMilliseconds: now) }.keys.sorted()
         func lacks(_ seen: VersionVector) -> UInt64 {
             versions.entries.reduce(0) { $0 + ($1.value > seen[$1.key] ? $1.value - seen[$1.key] : 0) }
@@ -54,9 +54,4 @@ struct Status: ParsableCommand {
             print("warning   \(label) (\(origin.short)) writes timestamps ahead of this clock (latest \(statistics.origins[origin]!.latest)); its clock is probably wrong")
         }
     }
-}
-
-/// The wall clock the CLI compares timestamps with.
-enum SQLiteReplicaClock {
-    static func now() -> UInt64 { SQLiteReplica.systemWallClock() }
 }
