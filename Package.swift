@@ -22,6 +22,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // The pure merge core: clocks, versions, schema, CRDT rules. Standard library only.
@@ -58,12 +60,27 @@ let package = Package(
             dependencies: ["WaypostCore", "WaypostCrypto", "WaypostTrust", "WaypostBundle", "WaypostStore"]
         ),
 
+        // The sync protocol without sockets: handshake, channel, messages, backoff. Bytes in, bytes out.
+        .target(name: "WaypostSync", dependencies: ["WaypostCore", "WaypostCrypto"]),
+
+        // Live sync over TCP with SwiftNIO: `serve` and `sync`.
+        .target(
+            name: "WaypostNet",
+            dependencies: [
+                "WaypostCore", "WaypostCrypto", "WaypostTrust", "WaypostBundle", "WaypostStore", "WaypostNode", "WaypostSync",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
         // The command-line interface: argument parsing and printing only.
         .executableTarget(
             name: "waypost",
             dependencies: [
-                "WaypostCore", "WaypostNode", "WaypostStore", "WaypostBundle",
+                "WaypostCore", "WaypostNode", "WaypostStore", "WaypostBundle", "WaypostSync", "WaypostNet",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
 
@@ -90,10 +107,12 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]),
         .testTarget(name: "WaypostCryptoTests", dependencies: ["WaypostCore", "WaypostCrypto"]),
+        .testTarget(name: "WaypostSyncTests", dependencies: ["WaypostCore", "WaypostCrypto", "WaypostSync", "WaypostTesting"]),
         .testTarget(
             name: "WaypostCLITests",
             dependencies: [
-                "WaypostCore", "WaypostCrypto", "WaypostTrust", "WaypostStore", "waypost",
+                "WaypostCore", "WaypostCrypto", "WaypostTrust", "WaypostStore", "WaypostNode", "WaypostSync", "waypost",
+                .product(name: "GRDB", package: "GRDB.swift"),
             ]),
     ]
 )

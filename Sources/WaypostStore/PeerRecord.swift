@@ -17,4 +17,6 @@ public struct PeerRecord: Sendable, Hashable {
     public let seen: VersionVector
     /// The role it was trusted with pairwise (`peer add --admin` makes it an admin).
     public let role: Role
+    /// Where it listens, `HOST:PORT`, if an admin said (`peer add --address`); `serve` dials it there.
+    public let address: String?
 }

@@ -17,6 +17,8 @@ import WaypostCore
 /// - `record_keys`, `signatures`: each origin's record keys and signed chain heads (`Protocol/trust.md`).
 /// - `pending`: changes received before their predecessors, applied when those arrive.
 /// - `networks`, `certificates`: the networks joined and the membership certificates held.
+/// - `contacts`, `contact_versions`: every node this one has synced with over the network, where and
+///   when, and what it had seen at the last sync.
 enum ReplicaSchema {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -142,6 +144,24 @@ enum ReplicaSchema {
                         issued_at INTEGER NOT NULL,
                         bytes BLOB NOT NULL,
                         PRIMARY KEY (network, node, issuer, issued_at)
+                    ) STRICT, WITHOUT ROWID;
+                    """)
+        }
+        migrator.registerMigration("v3-sync") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE peers ADD COLUMN address TEXT;
+                    CREATE TABLE contacts (
+                        node BLOB PRIMARY KEY NOT NULL,
+                        last_address TEXT,
+                        last_seen_at INTEGER,
+                        last_synced_at INTEGER
+                    ) STRICT;
+                    CREATE TABLE contact_versions (
+                        node BLOB NOT NULL REFERENCES contacts(node) ON DELETE CASCADE,
+                        origin BLOB NOT NULL,
+                        sequence INTEGER NOT NULL,
+                        PRIMARY KEY (node, origin)
                     ) STRICT, WITHOUT ROWID;
                     """)
         }

@@ -8,7 +8,7 @@ extension SQLiteReplica {
     ///
     /// - Throws: ``StoreError`` `alreadyExists` if the name or the node is taken, `invalid` for this
     ///   node's own id or a name that is not a simple word.
-    public func addPeer(named name: String, node: NodeID, role: Role = .field) throws(StoreError) {
+    public func addPeer(named name: String, node: NodeID, role: Role = .field, address: String? = nil) throws(StoreError) {
         guard !name.isEmpty, name.count <= 64,
             name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." })
         else {
@@ -24,8 +24,8 @@ extension SQLiteReplica {
                 throw StoreError(.alreadyExists, "a peer named '\(name)' exists already; pick another name or remove it first")
             }
             try db.execute(
-                sql: "INSERT INTO peers (name, node, added_at, role) VALUES (?, ?, ?, ?)",
-                arguments: [name, Data(node.bytes), now, Int64(role.rawValue)])
+                sql: "INSERT INTO peers (name, node, added_at, role, address) VALUES (?, ?, ?, ?, ?)",
+                arguments: [name, Data(node.bytes), now, Int64(role.rawValue), address])
         }
     }
 
@@ -47,12 +47,12 @@ extension SQLiteReplica {
                 seen[row[0], default: VersionVector()].advance(NodeID(bytes: Array(row[1] as Data)), to: UInt64(row[2] as Int64))
             }
             return try Row.fetchAll(
-                db, sql: "SELECT name, node, added_at, last_import_at, last_export_at, role FROM peers ORDER BY name"
+                db, sql: "SELECT name, node, added_at, last_import_at, last_export_at, role, address FROM peers ORDER BY name"
             ).map { row in
                 PeerRecord(
                     name: row[0], node: NodeID(bytes: Array(row[1] as Data)), addedAt: UInt64(row[2] as Int64),
                     lastImportAt: (row[3] as Int64?).map(UInt64.init), lastExportAt: (row[4] as Int64?).map(UInt64.init),
-                    seen: seen[row[0]] ?? VersionVector(), role: Role(rawValue: UInt8(truncatingIfNeeded: row[5] as Int64)) ?? .field)
+                    seen: seen[row[0]] ?? VersionVector(), role: Role(rawValue: UInt8(truncatingIfNeeded: row[5] as Int64)) ?? .field, address: row[6])
             }
         }
     }

@@ -128,25 +128,40 @@ extension SQLiteReplica {
     /// Every change the holder of `seen` lacks, each origin's in sequence order, with the record keys
     /// those changes introduce and the signatures at them: a batch another node can verify. Its cost
     /// follows the number of changes returned, not the size of the replica.
-    public func changes(after seen: VersionVector) throws(StoreError) -> ChangeBatch {
+    ///
+    /// With a `limit`, the batch holds about that many changes: it stops at the first origin signature at
+    /// or after the limit (at most 1,023 changes past it), so the receiver can verify and apply all of
+    /// it. Asking again with the batch's changes added to `seen` gives the next batch.
+    public func changes(after seen: VersionVector, limit: Int? = nil) throws(StoreError) -> ChangeBatch {
         try read { db in
             let origins = try OriginTable(db)
             var batch = ChangeBatch()
+            var remaining = limit ?? Int.max
             for (node, entry) in origins.byNode.sorted(by: { $0.key < $1.key }) where entry.sequence > seen[node] {
+                guard remaining > 0 else { break }
+                var upper = entry.sequence
+                if entry.sequence - seen[node] > UInt64(remaining) {
+                    let cut = seen[node] + UInt64(remaining)
+                    let signed = try Int64.fetchOne(
+                        db, sql: "SELECT MIN(sequence) FROM signatures WHERE origin = ? AND sequence >= ?",
+                        arguments: [entry.id, Int64(cut)])
+                    upper = signed.map(UInt64.init) ?? entry.sequence
+                }
                 let rows = try Row.fetchCursor(
                     db,
                     sql: """
                         SELECT \(ChangeRow.columns), k.key, s.signature FROM changes c
                         LEFT JOIN record_keys k ON k.origin = c.origin AND k.introduced = c.sequence
                         LEFT JOIN signatures s ON s.origin = c.origin AND s.sequence = c.sequence
-                        WHERE c.origin = ? AND c.sequence > ? ORDER BY c.sequence
+                        WHERE c.origin = ? AND c.sequence > ? AND c.sequence <= ? ORDER BY c.sequence
                         """,
-                    arguments: [entry.id, Int64(seen[node])])
+                    arguments: [entry.id, Int64(seen[node]), Int64(upper)])
                 while let row = try rows.next() {
                     let change = try ChangeRow.decode(row, origins: origins)
                     batch.changes.append(change)
                     if let key = row[9] as Data? { batch.recordKeys[change.dot] = Array(key) }
                     if let signature = row[10] as Data? { batch.signatures[change.dot] = Array(signature) }
+                    remaining -= 1
                 }
             }
             return batch

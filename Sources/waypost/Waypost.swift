@@ -4,32 +4,36 @@ import Foundation
 /// The `waypost` command: a peer-to-peer, offline-first sync node for case files and service
 /// directories.
 @main
-struct Waypost: ParsableCommand {
+struct Waypost: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "waypost",
         abstract: "Keep case files and service directories in sync between sites that are rarely connected.",
         discussion: """
             Every node keeps a full replica in SQLite. Changes merge with CRDT rules: edits made while \
             apart converge when the nodes meet, and concurrent edits of one field are kept as a conflict \
-            until someone resolves it. Nodes exchange bundles of changes as files (on a USB stick, say).
+            until someone resolves it. Nodes exchange changes over the network ('serve', 'sync') or as bundle files (on a USB stick, say).
 
             The node's home is --home DIR, else $WAYPOST_HOME, else ~/.waypost.
-            Exit codes: 0 success, 1 failure, 2 usage, 3 not found, 4 invalid input, 5 bundle refused, \
-            6 disk full, 7 wrong passphrase.
+            Exit codes: 0 success, 1 failure, 2 usage, 3 not found, 4 invalid input, 5 bundle or sync refused, \
+            6 disk full, 7 wrong passphrase, 8 peer unreachable or link dropped.
             """,
         version: "0.1.0",
         subcommands: [
             Init.self, ID.self, Passphrase.self, CaseCommand.self, ServiceCommand.self, Conflicts.self, Resolve.self,
-            PeerCommand.self, NetworkCommand.self, BundleCommand.self, Status.self, Log.self,
+            PeerCommand.self, NetworkCommand.self, BundleCommand.self, Serve.self, SyncCommand.self, Status.self, Log.self,
         ]
     )
 
     /// Parses and runs the command. ArgumentParser reports a usage error on several lines with exit
     /// code 64 (EX_USAGE); Waypost documents one line starting `waypost: ` and exit code 2.
-    static func main() {
+    static func main() async {
         do {
             var command = try parseAsRoot()
-            try command.run()
+            if var command = command as? any AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
         } catch {
             guard exitCode(for: error) == .validationFailure else { exit(withError: error) }
             let lines = message(for: error).split(whereSeparator: \.isNewline)

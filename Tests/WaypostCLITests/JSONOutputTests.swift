@@ -56,14 +56,14 @@ import Testing
         try #require(peers.count == 1)
         expectKeys(
             peers[0],
-            ["name", "node", "role", "trust", "added_at", "last_import_at", "last_export_at", "seen", "lacks"],
+            ["name", "node", "trust", "address", "last_address", "last_seen_at", "last_synced_at", "last_import_at", "lacks", "we_lack"],
             "status.peers[0]")
         #expect((peers[0] as? [String: Any])?["name"] as? String == "clinic")
 
         let peerList = try setup.post.json(["peer", "list"]).jsonArray()
         try #require(peerList.count == 1)
         expectKeys(
-            peerList[0], ["name", "node", "role", "trust", "added_at", "last_import_at", "last_export_at", "seen"],
+            peerList[0], ["name", "node", "address", "role", "trust", "added_at", "last_import_at", "last_export_at", "seen"],
             "peer")
         let peer = try #require(peerList[0] as? [String: Any])
         #expect(peer["node"] as? String == setup.clinic.nodeID)

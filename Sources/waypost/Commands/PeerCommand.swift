@@ -3,12 +3,13 @@ import WaypostCore
 import WaypostNode
 import WaypostStore
 import WaypostTrust
+import WaypostSync
 
 /// `waypost peer add|list|remove`.
 struct PeerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "peer", abstract: "Manage the nodes this one exchanges changes with.",
-        subcommands: [PeerAdd.self, PeerList.self, PeerRemove.self])
+        subcommands: [PeerAdd.self, PeerAddressCommand.self, PeerList.self, PeerRemove.self])
 }
 
 /// `waypost peer add NAME NODE-ID`.
@@ -20,13 +21,38 @@ struct PeerAdd: ParsableCommand {
     @Argument(help: "A local name for the peer (letters, digits, - _ .).") var name: String
     @Argument(help: "The peer's node id (56 characters; dashes optional).") var nodeID: String
     @Flag(help: "Trust the peer as an admin (its revocations and erasures will be accepted).") var admin = false
+    @Option(help: "Where the peer listens, HOST:PORT; 'waypost serve' dials it there.") var address: String?
 
     func run() throws {
         let opened = try node.openNode()
+        let parsed = try address.map { text in try Failure.report { () throws(SyncError) in try WaypostSync.PeerAddress(parsing: text) } }
         try Failure.report {
-            try opened.replica.addPeer(named: name, node: try NodeID(parsing: nodeID), role: admin ? .admin : .field)
+            try opened.replica.addPeer(
+                named: name, node: try NodeID(parsing: nodeID), role: admin ? .admin : .field, address: parsed?.description)
         }
-        print("added peer \(name)\(admin ? " (admin)" : ""); its changes are trusted from now on")
+        print("added peer \(name)\(admin ? " (admin)" : "")\(parsed.map { " at \($0)" } ?? ""); its changes are trusted from now on")
+    }
+}
+
+/// `waypost peer address NAME HOST:PORT|--clear`.
+struct PeerAddressCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "address", abstract: "Set or clear where a peer listens; 'waypost serve' dials it there.")
+
+    @OptionGroup var node: NodeOptions
+    @Argument(help: "The peer's name.") var name: String
+    @Argument(help: "HOST:PORT.") var address: String?
+    @Flag(help: "Forget the address: the peer is no longer dialled (it can still connect).") var clear = false
+
+    func validate() throws {
+        guard (address == nil) != !clear else { throw ValidationError("give either HOST:PORT or --clear") }
+    }
+
+    func run() throws {
+        let opened = try node.openNode()
+        let parsed = try address.map { text in try Failure.report { () throws(SyncError) in try WaypostSync.PeerAddress(parsing: text) } }
+        try Failure.report { try opened.replica.setAddress(parsed?.description, ofPeer: name) }
+        print(parsed.map { "peer \(name) is at \($0)" } ?? "peer \(name) has no address now")
     }
 }
 
@@ -66,6 +92,7 @@ struct PeerList: ParsableCommand {
         for peer in peers {
             print("\(Output.pad(peer.name, 20)) \(peer.node)")
             print("  trusted: \(trust.grants(for: peer.node).map(\.description).joined(separator: "; "))")
+            if let address = peer.address { print("  address: \(address)") }
             print("  last import: \(Output.time(peer.lastImportAt))   last export: \(Output.time(peer.lastExportAt))")
         }
         for node in enrolledOnly {
@@ -97,6 +124,7 @@ enum PeerJSON {
             "trust": trust.map { PeerJSON.trust($0, peer.node) } ?? .null,
             "role": .string(peer.role.description),
             "name": .string(peer.name), "node": .string(peer.node.description),
+            "address": peer.address.map(JSONValue.string) ?? .null,
             "added_at": .string(Output.time(peer.addedAt)),
             "last_import_at": peer.lastImportAt.map { .string(Output.time($0)) } ?? .null,
             "last_export_at": peer.lastExportAt.map { .string(Output.time($0)) } ?? .null,

@@ -17,11 +17,10 @@ struct Status: ParsableCommand {
             (try opened.replica.name(), try opened.replica.statistics(), try opened.replica.peers(), try opened.replica.versions(),
              try opened.replica.trust())
         }
+        let contacts = try Failure.report { try opened.replica.contacts() }
+        let rows = PeerStatus.rows(peers: peers, contacts: contacts, trust: trust, versions: versions)
         let now = SQLiteReplica.systemWallClock()
         let ahead = statistics.origins.filter { HybridClock.isAhead($0.value.latest, ofWallMilliseconds: now) }.keys.sorted()
-        func lacks(_ seen: VersionVector) -> UInt64 {
-            versions.entries.reduce(0) { $0 + ($1.value > seen[$1.key] ? $1.value - seen[$1.key] : 0) }
-        }
         if output.json {
             Output.json(
                 .object([
@@ -29,11 +28,7 @@ struct Status: ParsableCommand {
                     "records": .object(["case": .integer(statistics.records[.caseFile] ?? 0), "service": .integer(statistics.records[.service] ?? 0)]),
                     "changes": .integer(statistics.changes), "conflicts": .integer(statistics.conflicts),
                     "versions": .object(Dictionary(uniqueKeysWithValues: versions.entries.map { ($0.key.description, JSONValue.integer($0.value)) })),
-                    "peers": .array(peers.map { peer in
-                        guard case .object(var object) = PeerJSON.make(peer, trust: trust) else { return .null }
-                        object["lacks"] = .integer(lacks(peer.seen))
-                        return .object(object)
-                    }),
+                    "peers": .array(rows.map(\.json)),
                     "clock_warnings": .array(ahead.map { origin in
                         .object(["origin": .string(origin.description), "latest": .string(statistics.origins[origin]!.latest.description)])
                     }),
@@ -45,10 +40,8 @@ struct Status: ParsableCommand {
         print("records   \(statistics.records[.caseFile] ?? 0) cases, \(statistics.records[.service] ?? 0) services")
         print("changes   \(statistics.changes) from \(statistics.origins.count) node\(statistics.origins.count == 1 ? "" : "s")")
         print("conflicts \(statistics.conflicts)\(statistics.conflicts > 0 ? "   (see 'waypost conflicts')" : "")")
-        if peers.isEmpty { print("peers     none") }
-        for peer in peers {
-            print("peer      \(Output.pad(peer.name, 16)) lacks \(lacks(peer.seen)) of our changes (as of its last bundle); last import \(Output.time(peer.lastImportAt))")
-        }
+        if rows.isEmpty { print("peers     none") }
+        for row in rows { row.printText() }
         for origin in ahead {
             let label = Output.label(origin, local: opened.id, peers: peers)
             print("warning   \(label) (\(origin.short)) writes timestamps ahead of this clock (latest \(statistics.origins[origin]!.latest)); its clock is probably wrong")

@@ -5,6 +5,7 @@ import WaypostCore
 import WaypostCrypto
 import WaypostNode
 import WaypostStore
+import WaypostSync
 
 /// Turns every error into one line on stderr and an exit code, as the README's table lists:
 /// 1 for a failure, 3 for something not found, 4 for invalid input, 5 for a refused bundle,
@@ -33,6 +34,8 @@ enum Failure {
             }
         } catch let error as CryptoError {
             throw fail(error.message, code: error.code == .wrongPassphrase ? 7 : 1)
+        } catch let error as SyncError {
+            throw fail(error.message, code: error.code == .invalidAddress ? 4 : 1)
         } catch {
             throw fail("\(error)", code: 1)
         }
@@ -45,6 +48,22 @@ enum Failure {
         case .diskFull: 6
         case .untrusted, .forged: 5
         case .tooNew, .database: 1
+        }
+    }
+
+    /// The exit code to throw for a failed `serve` or `sync`: 5 when the other side or this one refused
+    /// (untrusted, wrong node, broken protocol), 8 when the link could not be opened or dropped.
+    static func forSync(_ error: any Error) -> any Error {
+        switch error {
+        case let error as SyncError:
+            switch error.code {
+            case .connection, .timeout: return fail(error.message, code: 8)
+            case .invalidAddress: return fail(error.message, code: 4)
+            default: return fail(error.message, code: 5)
+            }
+        case let error as ExitCode: return error
+        default:
+            do { return try report { throw error } } catch { return error }
         }
     }
 

@@ -1,0 +1,189 @@
+import Foundation
+public import Logging
+import NIOCore
+import NIOPosix
+import WaypostCore
+public import WaypostCrypto
+public import WaypostStore
+public import WaypostSync
+
+/// `waypost serve`: listens for peers, dials every peer whose address it knows, and keeps every
+/// connection in sync until it is cancelled (`Protocol/sync.md`).
+///
+/// Cancelling ``run(onListening:)`` (on SIGINT or SIGTERM) stops accepting, lets each session finish the
+/// batch it is applying (each commits or rolls back whole), closes every connection and returns.
+public struct SyncService: Sendable {
+    /// The replica to keep in sync.
+    public let replica: SQLiteReplica
+    /// This node's identity.
+    public let keys: SigningKeyPair
+    /// Where to listen.
+    public let listen: PeerAddress
+    /// The bounds on every connection.
+    public let limits: SyncLimits
+    /// Where one line per connection, sync and failure goes; no personal data is logged.
+    public let logger: Logger
+    /// How often to look for peers added or readdressed while serving, in seconds.
+    public var peerRefreshInterval: Double = 5
+
+    /// Makes a service.
+    public init(replica: SQLiteReplica, keys: SigningKeyPair, listen: PeerAddress, limits: SyncLimits = .standard, logger: Logger) {
+        self.replica = replica
+        self.keys = keys
+        self.listen = listen
+        self.limits = limits
+        self.logger = logger
+    }
+
+    /// Listens and dials until cancelled. `onListening` gets the bound address (the real port when
+    /// `listen` asks for port 0).
+    ///
+    /// - Throws: ``SyncError`` `connection` if the address cannot be listened on.
+    public func run(onListening: @Sendable (PeerAddress) -> Void = { _ in }) async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let pool = NIOThreadPool(numberOfThreads: 1)
+        pool.start()
+        let registry = SessionRegistry(local: keys.publicKey, maximumConnections: limits.maximumConnections)
+        let context = SyncContext(
+            replica: replica, keys: keys, limits: limits, worker: ReplicaWorker(pool: pool), logger: logger, registry: registry)
+        do {
+            try await serve(group: group, context: context, onListening: onListening)
+        } catch {
+            try? await pool.shutdownGracefully()
+            try? await group.shutdownGracefully()
+            throw error
+        }
+        try? await pool.shutdownGracefully()
+        try? await group.shutdownGracefully()
+    }
+
+    private func serve(
+        group: MultiThreadedEventLoopGroup, context: SyncContext, onListening: @Sendable (PeerAddress) -> Void
+    ) async throws {
+        let limits = self.limits
+        let server: NIOAsyncChannel<SyncPipeline.Connection, Never>
+        do {
+            server = try await ServerBootstrap(group: group)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .serverChannelOption(.backlog, value: 64)
+                .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+                .bind(host: listen.host, port: listen.port) { channel in SyncPipeline.configure(channel, limits: limits) }
+        } catch {
+            throw SyncError(.connection, "cannot listen on \(listen): \(error)")
+        }
+        let bound = PeerAddress(host: listen.host, port: server.channel.localAddress?.port ?? listen.port)
+        logger.info("listening", metadata: ["address": "\(bound)", "node": "\(keys.publicKey.short)"])
+        onListening(bound)
+        let logger = self.logger
+        try await withThrowingDiscardingTaskGroup { tasks in
+            tasks.addTask { try await dialPeers(group: group, context: context) }
+            try await server.executeThenClose { inbound in
+                for try await connection in inbound {
+                    let remote = connection.channel.remoteAddress.map(Self.describe) ?? "unknown"
+                    guard context.registry!.openConnection() else {
+                        logger.warning("too many connections; closed one", metadata: ["from": "\(remote)"])
+                        tasks.addTask { try? await connection.executeThenClose { _, _ in } }
+                        continue
+                    }
+                    tasks.addTask {
+                        defer { context.registry!.closeConnection() }
+                        let session = SyncSession(context: context, side: .responder, mode: .live, address: remote)
+                        await Self.runLogged(session, connection, logger: logger, direction: "from")
+                    }
+                }
+            }
+        }
+    }
+
+    /// Keeps one dialler per peer with an address, and starts diallers for peers added while serving.
+    private func dialPeers(group: MultiThreadedEventLoopGroup, context: SyncContext) async throws {
+        let replica = self.replica
+        let interval = peerRefreshInterval
+        try await withThrowingDiscardingTaskGroup { diallers in
+            var dialling: Set<NodeID> = []
+            while !Task.isCancelled {
+                let peers = (try? await context.worker.run { try replica.peers() }) ?? []
+                for peer in peers where peer.address != nil && !dialling.contains(peer.node) {
+                    dialling.insert(peer.node)
+                    diallers.addTask { await Self.dial(peer.node, group: group, context: context) }
+                }
+                try await Task.sleep(for: .seconds(interval))
+            }
+        }
+    }
+
+    /// Dials one peer, again and again: after a failure with exponential backoff and jitter, after a
+    /// connection that closed after a short pause. Returns when the peer is removed or loses its address.
+    private static func dial(_ node: NodeID, group: MultiThreadedEventLoopGroup, context: SyncContext) async {
+        var backoff = Backoff(initial: 1, maximum: 60)
+        var generator = SystemRandomNumberGenerator()
+        let replica = context.replica
+        while !Task.isCancelled {
+            guard let peers = try? await context.worker.run({ try replica.peers() }),
+                let peer = peers.first(where: { $0.node == node }), let text = peer.address
+            else { return }
+            if context.registry?.isConnected(node) == true {
+                try? await Task.sleep(for: .seconds(1))
+                continue
+            }
+            let logger = context.logger
+            do {
+                let address = try PeerAddress(parsing: text)
+                let connection = try await connect(to: address, group: group, limits: context.limits)
+                let session = SyncSession(context: context, side: .initiator(expected: node), mode: .live, address: text)
+                let handshakeDone = await runLogged(session, connection, logger: logger, direction: "to", name: peer.name)
+                if handshakeDone { backoff.succeeded() }
+            } catch {
+                logger.info("cannot reach peer", metadata: ["peer": "\(peer.name)", "address": "\(text)", "error": "\(error)"])
+            }
+            let wait = backoff.failed(using: &generator)
+            try? await Task.sleep(for: .milliseconds(Int64(wait * 1000)))
+        }
+    }
+
+    /// Opens a TCP connection with the sync pipeline.
+    static func connect(to address: PeerAddress, group: any EventLoopGroup, limits: SyncLimits) async throws -> SyncPipeline.Connection {
+        do {
+            return try await ClientBootstrap(group: group)
+                .connectTimeout(.seconds(10))
+                .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                .connect(host: address.host, port: address.port) { channel in SyncPipeline.configure(channel, limits: limits) }
+        } catch {
+            throw SyncError(.connection, "cannot connect to \(address): \(error)")
+        }
+    }
+
+    /// Runs a session and logs how it went, in one line. Returns whether the handshake succeeded.
+    @discardableResult
+    static func runLogged(
+        _ session: SyncSession, _ connection: SyncPipeline.Connection, logger: Logger, direction: String, name: String? = nil
+    ) async -> Bool {
+        var metadata: Logger.Metadata = ["address": "\(session.address)"]
+        if let name { metadata["peer"] = "\(name)" }
+        do {
+            let progress = try await session.run(connection)
+            metadata["node"] = "\(progress.peer.short)"
+            metadata["sent"] = "\(progress.sent)"
+            metadata["received"] = "\(progress.received)"
+            logger.info("connection \(direction) peer closed", metadata: metadata)
+            return true
+        } catch is CancellationError {
+            logger.info("connection \(direction) peer stopped", metadata: metadata)
+            return true
+        } catch let error as SyncError {
+            metadata["error"] = "\(error.message)"
+            logger.warning("connection \(direction) peer failed", metadata: metadata)
+            return error.code != .connection && error.code != .untrusted && error.code != .wrongPeer
+                && error.code != .malformed && error.code != .unsupportedVersion && error.code != .timeout
+        } catch {
+            metadata["error"] = "\(error)"
+            logger.warning("connection \(direction) peer failed", metadata: metadata)
+            return false
+        }
+    }
+
+    static func describe(_ address: SocketAddress) -> String {
+        guard let ip = address.ipAddress, let port = address.port else { return "\(address)" }
+        return PeerAddress(host: ip, port: port).description
+    }
+}

@@ -1,0 +1,423 @@
+import Foundation
+import Logging
+import NIOCore
+import WaypostBundle
+import WaypostCore
+import WaypostCrypto
+import WaypostStore
+import WaypostSync
+import WaypostTrust
+
+/// One sync connection, from handshake to close (`Protocol/sync.md` §3–§5).
+///
+/// A session is a single loop over events: frames from the peer, a tick every 200 ms, and the
+/// connection closing. It alone writes to the connection, so messages leave in nonce order; replica
+/// work runs on the ``ReplicaWorker``.
+struct SyncSession: Sendable {
+    /// Which end of the connection this node is.
+    enum Side: Sendable {
+        /// This node dialled; when `expected` is set, the other side must be that node.
+        case initiator(expected: NodeID?)
+        /// The other node dialled.
+        case responder
+    }
+
+    /// When the session ends by itself.
+    enum Mode: Sendable {
+        /// Once both sides are caught up (`waypost sync`).
+        case untilCaughtUp
+        /// Only when the connection closes or the task is cancelled (`waypost serve`).
+        case live
+    }
+
+    let context: SyncContext
+    let side: Side
+    let mode: Mode
+    /// Where the other end is, for logs and `status`.
+    let address: String
+    /// Called on every step, for progress on a terminal.
+    var onProgress: (@Sendable (SyncProgress) -> Void)? = nil
+
+    private enum Event: Sendable {
+        case frame(ByteBuffer)
+        case closed((any Error)?)
+        case tick
+    }
+
+    /// Runs the session over `connection` and closes it.
+    ///
+    /// - Throws: ``SyncError`` for every way the handshake or the sync can fail; batches committed
+    ///   before the failure stay committed.
+    func run(_ connection: SyncPipeline.Connection) async throws -> SyncProgress {
+        let channel = connection.channel
+        let handshakeDeadline = channel.eventLoop.scheduleTask(in: .milliseconds(Int64(context.limits.handshakeTimeout * 1000))) {
+            channel.close(promise: nil)
+        }
+        do {
+            return try await connection.executeThenClose { inbound, outbound in
+                let (events, continuation) = AsyncStream.makeStream(of: Event.self, bufferingPolicy: .bufferingOldest(256))
+                return try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask {
+                        do {
+                            for try await frame in inbound { continuation.yield(.frame(frame)) }
+                            continuation.yield(.closed(nil))
+                        } catch {
+                            continuation.yield(.closed(error))
+                        }
+                        continuation.finish()
+                    }
+                    group.addTask {
+                        while !Task.isCancelled {
+                            try? await Task.sleep(for: .milliseconds(200))
+                            continuation.yield(.tick)
+                        }
+                    }
+                    var loop = Loop(
+                        session: self, events: events.makeAsyncIterator(), outbound: outbound, channel: channel,
+                        handshakeDeadline: handshakeDeadline)
+                    do {
+                        let progress = try await loop.run()
+                        channel.close(promise: nil)
+                        group.cancelAll()
+                        return progress
+                    } catch {
+                        channel.close(promise: nil)
+                        group.cancelAll()
+                        throw error
+                    }
+                }
+            }
+        } catch let error as SyncError {
+            throw error
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            throw SyncError(.connection, "the connection failed: \(error)")
+        }
+    }
+
+    /// The session's state, owned by the one task that runs it.
+    private struct Loop {
+        let session: SyncSession
+        var events: AsyncStream<Event>.Iterator
+        let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
+        let channel: any Channel
+        let handshakeDeadline: Scheduled<Void>
+
+        var context: SyncContext { session.context }
+        var sending: ChannelCipher? = nil
+        var receiving: ChannelCipher? = nil
+        var peer: NodeID? = nil
+        var progress: SyncProgress? = nil
+
+        /// What the peer has: its versions, every acknowledgement's, and what moved on this connection.
+        var cursor = VersionVector()
+        var versionsReceived = false
+        var nextBatch: UInt64 = 1
+        var nextExpectedBatch: UInt64 = 1
+        var unacknowledged = 0
+        var certificatesSent = false
+        var sentCaughtUp = false
+        var peerCaughtUp = false
+        var loggedMoved = 0
+        var loggedOnce = false
+        var lastSend = ContinuousClock.now
+
+        init(session: SyncSession, events: AsyncStream<Event>.Iterator, outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>,
+             channel: any Channel, handshakeDeadline: Scheduled<Void>) {
+            self.session = session
+            self.events = events
+            self.outbound = outbound
+            self.channel = channel
+            self.handshakeDeadline = handshakeDeadline
+        }
+
+        mutating func run() async throws -> SyncProgress {
+            let peer = try await handshake()
+            handshakeDeadline.cancel()
+            self.peer = peer
+            progress = SyncProgress(peer: peer)
+            do {
+                try await converse(with: peer)
+            } catch {
+                try? await record(caughtUp: false)
+                throw error
+            }
+            try? await record(caughtUp: false)
+            return progress!
+        }
+
+        // MARK: Handshake
+
+        mutating func handshake() async throws -> NodeID {
+            let result: HandshakeResult
+            switch session.side {
+            case .initiator(let expected):
+                let initiator = try InitiatorHandshake(identity: context.keys)
+                try await write(initiator.hello)
+                let (confirmation, finished) = try initiator.finish(reply: try await nextFrame(during: "the handshake"))
+                result = finished
+                try await write(confirmation)
+                sending = result.sending
+                receiving = result.receiving
+                if let expected, expected != result.peer {
+                    throw SyncError(
+                        .wrongPeer, "the node at \(session.address) is \(result.peer.short), not the peer \(expected.short) that was dialled")
+                }
+                try await checkTrust(of: result.peer)
+                switch try await nextMessage() {
+                case .accept: break
+                case .refuse(let refusal): throw SyncError(.refused, "\(result.peer.short) refused this node: \(refusal.message)")
+                default: throw SyncError(.malformed, "\(result.peer.short) broke the protocol: no accept after the handshake")
+                }
+            case .responder:
+                var responder = try ResponderHandshake(identity: context.keys)
+                let hello = try await nextFrame(during: "the handshake")
+                let reply: [UInt8]
+                do { reply = try responder.reply(to: hello) } catch {
+                    if error.code == .unsupportedVersion { try? await write(Handshake.versionNotice) }
+                    throw error
+                }
+                try await write(reply)
+                result = try responder.finish(confirmation: try await nextFrame(during: "the handshake"))
+                sending = result.sending
+                receiving = result.receiving
+                try await checkTrust(of: result.peer)
+                try await send(.accept)
+            }
+            return result.peer
+        }
+
+        /// Refuses (and throws for) a node this one does not trust; records the contact of one it does.
+        mutating func checkTrust(of peer: NodeID) async throws {
+            let replica = context.replica
+            let address = session.address
+            let trusted = try await context.worker.run { () throws -> Bool in
+                guard try replica.trust().trusts(peer) else { return false }
+                try replica.recordContact(with: peer, address: address)
+                return true
+            }
+            guard trusted else {
+                try? await send(.refuse(.init(.untrusted, "this node does not trust \(peer.short)")))
+                throw SyncError(
+                    .untrusted, "refused node \(peer.short) at \(address): this node does not trust it (see 'waypost peer add')")
+            }
+            if let registry = context.registry, !registry.admit(peer, session: session.sideIsInitiator, close: closer) {
+                try? await send(.refuse(.init(.busy, "already connected to \(context.keys.publicKey.short)")))
+                throw SyncError(.refused, "already connected to \(peer.short); keeping the other connection")
+            }
+        }
+
+        var closer: @Sendable () -> Void {
+            let channel = self.channel
+            return { channel.close(promise: nil) }
+        }
+
+        // MARK: Sync
+
+        mutating func converse(with peer: NodeID) async throws {
+            defer { context.registry?.release(peer, session: session.sideIsInitiator) }
+            let replica = context.replica
+            let mine = try await context.worker.run { try replica.versions() }
+            try await send(.versions(mine))
+            while true {
+                if case .untilCaughtUp = session.mode, sentCaughtUp, peerCaughtUp { return }
+                guard let event = await events.next() else { throw CancellationError() }
+                switch event {
+                case .closed(let error):
+                    if case .live = session.mode { return }
+                    let reason = error.map { " (\($0))" } ?? ""
+                    throw SyncError(.connection, "\(peer.short) closed the connection before both sides were caught up\(reason)")
+                case .tick:
+                    if versionsReceived { try await push() }
+                    if ContinuousClock.now - lastSend > .seconds(context.limits.idleTimeout / 3) { try await send(.keepalive) }
+                case .frame(let buffer):
+                    try await handle(try open(buffer), from: peer, mine: mine)
+                }
+            }
+        }
+
+        mutating func handle(_ message: SyncMessage, from peer: NodeID, mine: VersionVector) async throws {
+            switch message {
+            case .versions(let theirs):
+                guard !versionsReceived else { throw SyncError(.malformed, "\(peer.short) sent its versions twice") }
+                versionsReceived = true
+                cursor = theirs
+                progress!.toSend = Int(clamping: Self.lacking(in: theirs, of: mine))
+                progress!.toReceive = Int(clamping: Self.lacking(in: mine, of: theirs))
+                report()
+                try await push()
+            case .batch(let number, let frames):
+                guard versionsReceived, number == nextExpectedBatch else {
+                    throw SyncError(.malformed, "\(peer.short) sent batch \(number) out of order")
+                }
+                nextExpectedBatch += 1
+                peerCaughtUp = false
+                try await apply(number: number, frames: frames, from: peer)
+            case .acknowledge(let number, _, let versions):
+                guard unacknowledged > 0, number == nextBatch - UInt64(unacknowledged) else {
+                    throw SyncError(.malformed, "\(peer.short) acknowledged batch \(number), which is not the oldest one in flight")
+                }
+                unacknowledged -= 1
+                cursor = cursor.merging(versions)
+                try await push()
+            case .caughtUp:
+                peerCaughtUp = true
+                try await noteCaughtUp()
+            case .keepalive:
+                break
+            case .refuse(let refusal):
+                throw SyncError(.refused, "\(peer.short) closed the sync: \(refusal.message)")
+            case .accept:
+                throw SyncError(.malformed, "\(peer.short) sent accept in the middle of a sync")
+            }
+        }
+
+        /// Sends batches while the window allows and there is something the peer lacks.
+        mutating func push() async throws {
+            let replica = context.replica
+            let limit = context.limits.changesPerBatch
+            while unacknowledged < context.limits.window {
+                let seen = cursor
+                let includeCertificates = !certificatesSent
+                let me = context.keys.publicKey
+                let next = try await context.worker.run { () throws -> (frames: [UInt8], count: Int, last: [NodeID: UInt64])? in
+                    let batch = try replica.changes(after: seen, limit: limit)
+                    guard !batch.changes.isEmpty else { return nil }
+                    var last: [NodeID: UInt64] = [:]
+                    for change in batch.changes { last[change.dot.origin] = max(last[change.dot.origin] ?? 0, change.dot.sequence) }
+                    let bundle = Bundle(
+                        sender: me, createdAt: SQLiteReplica.systemWallClock(), senderVersions: try replica.versions(),
+                        batch: batch, certificates: includeCertificates ? try replica.certificates() : [])
+                    return (BundleWriter.encode(bundle), batch.changes.count, last)
+                }
+                guard let next else {
+                    if unacknowledged == 0, !sentCaughtUp {
+                        try await send(.caughtUp)
+                        sentCaughtUp = true
+                        try await noteCaughtUp()
+                    }
+                    return
+                }
+                certificatesSent = true
+                sentCaughtUp = false
+                try await send(.batch(number: nextBatch, frames: next.frames))
+                nextBatch += 1
+                unacknowledged += 1
+                for (origin, sequence) in next.last { cursor.advance(origin, to: sequence) }
+                progress!.sent += next.count
+                progress!.toSend = max(progress!.toSend, progress!.sent)
+                report()
+            }
+        }
+
+        /// Verifies and applies one batch in one transaction, then acknowledges it.
+        mutating func apply(number: UInt64, frames: [UInt8], from peer: NodeID) async throws {
+            let replica = context.replica
+            let outcome: Result<(report: ApplyReport, count: Int, last: [NodeID: UInt64], versions: VersionVector), SyncError> =
+                try await context.worker.run {
+                    do {
+                        let bundle = try BundleReader.decode(frames)
+                        guard bundle.sender == peer else {
+                            return .failure(SyncError(.malformed, "\(peer.short) sent a batch that names another sender"))
+                        }
+                        let report = try replica.apply(bundle.batch, certificates: bundle.certificates, from: peer)
+                        var last: [NodeID: UInt64] = [:]
+                        for change in bundle.changes { last[change.dot.origin] = max(last[change.dot.origin] ?? 0, change.dot.sequence) }
+                        return .success((report, bundle.changes.count, last, try replica.versions()))
+                    } catch let error as BundleError {
+                        return .failure(SyncError(.malformed, "\(peer.short) sent a damaged batch: \(error.message)"))
+                    } catch let error as StoreError where error.code == .untrusted || error.code == .forged {
+                        return .failure(SyncError(.refused, "refused a batch from \(peer.short): \(error.message)"))
+                    }
+                }
+            switch outcome {
+            case .failure(let error):
+                try? await send(.refuse(.init(error.code == .refused ? .batchRefused : .malformed, error.message)))
+                throw error
+            case .success(let result):
+                try await send(.acknowledge(number: number, applied: UInt64(result.report.applied), versions: result.versions))
+                for (origin, sequence) in result.last { cursor.advance(origin, to: sequence) }
+                progress!.received += result.count
+                progress!.applied += result.report.applied
+                progress!.batchesReceived += 1
+                progress!.toReceive = max(progress!.toReceive, progress!.received)
+                report()
+            }
+        }
+
+        /// When both sides are caught up: records the sync, and logs it if anything moved since the last time.
+        mutating func noteCaughtUp() async throws {
+            guard sentCaughtUp, peerCaughtUp else { return }
+            progress!.caughtUp = true
+            report()
+            try await record(caughtUp: true)
+            let moved = progress!.sent + progress!.received
+            guard moved > loggedMoved || loggedMoved == 0 && !loggedOnce else { return }
+            loggedMoved = moved
+            loggedOnce = true
+            context.logger.info(
+                "caught up", metadata: ["peer": "\(peer!.short)", "sent": "\(progress!.sent)", "received": "\(progress!.received)"])
+        }
+
+        func record(caughtUp: Bool) async throws {
+            guard let peer else { return }
+            let replica = context.replica
+            let versions = cursor
+            try await context.worker.run { try replica.recordSync(with: peer, versions: versions, caughtUp: caughtUp) }
+        }
+
+        func report() {
+            if let progress { session.onProgress?(progress) }
+        }
+
+        static func lacking(in seen: VersionVector, of held: VersionVector) -> UInt64 {
+            held.entries.reduce(0) { $0 + ($1.value > seen[$1.key] ? $1.value - seen[$1.key] : 0) }
+        }
+
+        // MARK: Frames
+
+        mutating func nextFrame(during phase: String) async throws -> [UInt8] {
+            while let event = await events.next() {
+                switch event {
+                case .tick: continue
+                case .frame(var buffer): return buffer.readBytes(length: buffer.readableBytes) ?? []
+                case .closed(let error):
+                    if let error { throw SyncError(.connection, "the connection failed during \(phase): \(error)") }
+                    throw SyncError(.connection, "the other side closed the connection during \(phase)")
+                }
+            }
+            throw CancellationError()
+        }
+
+        mutating func nextMessage() async throws -> SyncMessage {
+            try open(ByteBuffer(bytes: try await nextFrame(during: "the handshake")))
+        }
+
+        mutating func open(_ buffer: ByteBuffer) throws -> SyncMessage {
+            var buffer = buffer
+            let bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
+            let plain: [UInt8]
+            do { plain = try receiving!.open(bytes) } catch {
+                throw SyncError(.malformed, "a message from the peer did not authenticate (altered, replayed or reordered); closing")
+            }
+            return try SyncMessage(decoding: plain)
+        }
+
+        mutating func send(_ message: SyncMessage) async throws {
+            try await write(sending!.seal(message.encoded))
+            lastSend = .now
+        }
+
+        func write(_ bytes: [UInt8]) async throws {
+            try await outbound.write(ByteBuffer(bytes: bytes))
+        }
+    }
+}
+
+extension SyncSession {
+    var sideIsInitiator: Bool {
+        if case .initiator = side { return true }
+        return false
+    }
+}

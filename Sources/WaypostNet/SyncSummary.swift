@@ -1,0 +1,24 @@
+public import WaypostCore
+
+/// How far a sync has got, or how it ended: what `waypost sync` prints.
+public struct SyncProgress: Sendable, Hashable {
+    /// The other node.
+    public var peer: NodeID
+    /// Changes sent to it so far on this connection.
+    public var sent = 0
+    /// Changes it lacked when the connection opened (and any made since): what there is to send.
+    public var toSend = 0
+    /// Changes received from it so far.
+    public var received = 0
+    /// Changes this node lacked of the other's when the connection opened (and any it made since).
+    public var toReceive = 0
+    /// Of the changes received, how many were new here (the rest this node had already, by another path).
+    public var applied = 0
+    /// Batches received and committed.
+    public var batchesReceived = 0
+    /// Whether both sides have said they are caught up.
+    public var caughtUp = false
+
+    /// Starts counting for a connection with `peer`.
+    public init(peer: NodeID) { self.peer = peer }
+}

@@ -1,0 +1,98 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import Logging
+import WaypostNet
+import WaypostNode
+import WaypostSync
+
+/// `waypost serve`.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the node: listen for peers, dial the peers with an address, and keep them in sync.",
+        discussion: """
+            Every connection is mutually authenticated with the nodes' identities and encrypted with keys \
+            made for it alone; a node this one does not trust is refused before any data moves. Changes \
+            stream both ways in batches, each applied in one transaction and acknowledged, so a link that \
+            drops loses at most the batches in flight. Peers with an address ('waypost peer add NAME ID \
+            --address HOST:PORT') are dialled, and dialled again with backoff while they are unreachable.
+
+            Prints 'listening on HOST:PORT' on stdout; logs one line per connection, sync and failure on \
+            stderr (no personal data). Stops cleanly on Ctrl-C or SIGTERM: a batch being applied is \
+            committed or rolled back whole.
+            """)
+
+    @OptionGroup var node: NodeOptions
+    @Option(help: "Where to listen, HOST:PORT (port 0 picks a free one).")
+    var listen = "0.0.0.0:\(PeerAddress.defaultPort)"
+    @OptionGroup var tuning: SyncTuning
+    @Option(help: "Log level: debug, info, warning or error.") var logLevel = "info"
+
+    func run() async throws {
+        let (opened, keys, _) = try node.openNodeWithKeys()
+        let address = try Failure.report { () throws(SyncError) in try PeerAddress(parsing: listen) }
+        let logger = try ProcessLogger.make(level: logLevel)
+        let service = SyncService(replica: opened.replica, keys: keys, listen: address, limits: tuning.limits, logger: logger)
+        let task = Task {
+            try await service.run(onListening: { bound in
+                FileHandle.standardOutput.write(Data("listening on \(bound)\n".utf8))
+            })
+        }
+        let signals = StopSignals { task.cancel() }
+        defer { signals.cancel() }
+        do {
+            try await task.value
+            logger.info("stopped")
+        } catch is CancellationError {
+            logger.info("stopped")
+        } catch {
+            throw Failure.forSync(error)
+        }
+    }
+}
+
+/// The connection limits `serve` and `sync` share (`Protocol/sync.md` §6).
+struct SyncTuning: ParsableArguments {
+    @Option(help: "Seconds a new connection has to finish its handshake.") var handshakeTimeout = SyncLimits.standard.handshakeTimeout
+    @Option(help: "Seconds of silence before a connection is dropped.") var idleTimeout = SyncLimits.standard.idleTimeout
+    @Option(help: "Most connections open at once.") var maxConnections = SyncLimits.standard.maximumConnections
+    @Option(help: ArgumentHelp("Changes per batch.", visibility: .hidden)) var batchChanges = SyncLimits.standard.changesPerBatch
+
+    var limits: SyncLimits {
+        var limits = SyncLimits.standard
+        limits.handshakeTimeout = max(0.1, handshakeTimeout)
+        limits.idleTimeout = max(0.5, idleTimeout)
+        limits.maximumConnections = max(1, maxConnections)
+        limits.changesPerBatch = max(1, batchChanges)
+        return limits
+    }
+}
+
+/// Calls `stop` once on SIGINT or SIGTERM, instead of the default of dying at once.
+final class StopSignals {
+    private let sources: [any DispatchSourceSignal]
+
+    init(stop: @escaping @Sendable () -> Void) {
+        sources = [SIGINT, SIGTERM].map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler(handler: stop)
+            source.resume()
+            return source
+        }
+    }
+
+    func cancel() { sources.forEach { $0.cancel() } }
+}
+
+/// The process's logger: one line per event on stderr.
+enum ProcessLogger {
+    static func make(level: String) throws -> Logger {
+        guard let parsed = Logger.Level(rawValue: level.lowercased()) else {
+            throw Failure.fail("'\(level)' is not a log level; use debug, info, warning or error", code: 2)
+        }
+        var logger = Logger(label: "waypost", factory: { StreamLogHandler.standardError(label: $0) })
+        logger.logLevel = parsed
+        return logger
+    }
+}

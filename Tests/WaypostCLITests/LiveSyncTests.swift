@@ -1,0 +1,281 @@
+import Foundation
+import Testing
+import WaypostCore
+import WaypostNode
+import WaypostStore
+import GRDB
+
+/// Live sync between real `waypost serve` processes on 127.0.0.1, with ports picked at run time
+/// (issue: live sync, "Done means").
+@Suite struct LiveSyncTests {
+    @Test func twoServingNodesConvergeAndKeepUp() throws {
+        let sandbox = try Sandbox()
+        let (post, clinic) = try sandbox.pair()
+        try post.succeed(["case", "add", "given_name=Amina", "risk_level=low"])
+        try clinic.succeed(["case", "add", "given_name=Omar"])
+        let clinicServe = try ServeProcess(clinic)
+        try post.succeed(["peer", "address", "clinic", clinicServe.address])
+        let postServe = try ServeProcess(post)
+
+        try expectConverged([post, clinic])
+        // A change made once both are caught up travels without anyone asking.
+        let amina = try #require(try post.caseIDs().first { try post.field($0, "given_name") == "Amina" })
+        try clinic.succeed(["case", "set", amina, "risk_level=high"])
+        #expect(try eventually { try post.field(amina, "risk_level") == "high" }, "\(postServe.log)")
+        try expectConverged([post, clinic])
+        #expect(postServe.log.contains("caught up"))
+        #expect(!postServe.log.contains("Amina") && !clinicServe.log.contains("Amina"), "no personal data in logs")
+    }
+
+    @Test func threeNodesInALineConvergeThroughTheMiddle() throws {
+        let sandbox = try Sandbox()
+        let a = try sandbox.node("a"), b = try sandbox.node("b"), c = try sandbox.node("c")
+        try a.pair(with: b)
+        try b.pair(with: c)
+        // a and c trust each other's changes but never connect: b relays.
+        try a.trust(c)
+        try c.trust(a)
+        try a.succeed(["case", "add", "given_name=FromA"])
+        try c.succeed(["case", "add", "given_name=FromC"])
+        let middle = try ServeProcess(b)
+        try a.succeed(["peer", "address", "b", middle.address])
+        try c.succeed(["peer", "address", "b", middle.address])
+        let ends = [try ServeProcess(a), try ServeProcess(c)]
+        try expectConverged([a, b, c])
+        #expect(try a.caseIDs().count == 2)
+        #expect(!ends[0].log.contains(c.nodeID.prefix(7)), "a never connects to c: \(ends[0].log)")
+    }
+
+    @Test func receiverKilledMidSyncResumesWithoutRedoingBatches() throws {
+        let sandbox = try Sandbox()
+        let (post, clinic) = try sandbox.pair()
+        let total = try post.createCases(3000, fields: 10)
+        let receiver = try ServeProcess(clinic, arguments: ["--batch-changes", "100"])
+        let database = clinic.home + "/replica.sqlite"
+
+        // The post pushes; the clinic is killed once some batches, but not all, are committed.
+        let sender = try post.startBackground(["sync", receiver.address, "--batch-changes", "100", "--json"])
+        var committed = 0
+        #expect(try eventually(within: 60) {
+            committed = try Self.changeCount(database)
+            return committed > 0
+        })
+        receiver.stop(SIGKILL)
+        committed = try Self.changeCount(database)
+        let first = sender.wait()
+        try #require(committed < total, "the sync finished before the kill; nothing to resume (\(committed) of \(total))")
+        #expect(first.status == 8, "the sender sees the link drop: \(first)")
+
+        // Restarted, the clinic resumes: the post sends exactly what was not committed.
+        let restarted = try ServeProcess(clinic)
+        let second = try post.json(["sync", restarted.address]).jsonObject()
+        #expect(second["sent"] as? Int == total - committed, "\(second); \(committed) were committed before the kill")
+        #expect(try Self.changeCount(database) == total)
+        try expectConverged([post, clinic])
+    }
+
+    @Test func linkThatDropsWhileBothEditConverges() throws {
+        let sandbox = try Sandbox()
+        let (post, clinic) = try sandbox.pair()
+        let record = try post.succeed(["case", "add", "given_name=Amina"])
+        var clinicServe = try ServeProcess(clinic)
+        let port = clinicServe.port
+        try post.succeed(["peer", "address", "clinic", clinicServe.address])
+        let postServe = try ServeProcess(post)
+        try expectConverged([post, clinic])
+
+        #expect(clinicServe.stop(SIGTERM) == 0, "serve stops cleanly on SIGTERM: \(clinicServe.log)")
+        #expect(clinicServe.log.contains("stopped"))
+        try post.succeed(["case", "set", record, "risk_level=high"])
+        try clinic.succeed(["case", "set", record, "risk_level=medium"])
+        try clinic.succeed(["case", "note", record, "seen at the clinic"])
+        clinicServe = try ServeProcess(clinic, port: port)
+
+        try expectConverged([post, clinic])
+        let conflicts = try post.json(["conflicts"]).jsonArray()
+        #expect(conflicts.count == 1, "the concurrent risk levels are kept as a conflict")
+        _ = postServe
+    }
+
+    @Test func untrustedNodeGetsNothing() throws {
+        let sandbox = try Sandbox()
+        let (post, _) = try sandbox.pair()
+        try post.succeed(["case", "add", "given_name=Amina"])
+        let stranger = try sandbox.node("stranger")
+        try stranger.trust(post)  // the stranger trusts the post; the post does not trust it
+        let serve = try ServeProcess(post)
+        let before = try post.snapshot()
+
+        let result = try stranger.run(["sync", serve.address])
+        #expect(result.status == 5, "\(result)")
+        #expect(result.stderr.contains("refused"), "\(result)")
+        #expect(try stranger.caseIDs().isEmpty)
+        #expect(try post.snapshot() == before)
+        #expect(serve.log.contains("does not trust"), "\(serve.log)")
+    }
+
+    @Test func namedPeerMustBeTheNodeAtItsAddress() throws {
+        let sandbox = try Sandbox()
+        let (post, clinic) = try sandbox.pair()
+        let camp = try sandbox.node("camp")
+        try camp.trust(post)
+        try post.trust(camp)
+        let campServe = try ServeProcess(camp)
+        // The post believes the clinic is at the camp's address.
+        try post.succeed(["peer", "address", "clinic", campServe.address])
+        let result = try post.run(["sync", "clinic"])
+        #expect(result.status == 5, "\(result)")
+        #expect(result.stderr.contains("not the peer"), "\(result)")
+        _ = clinic
+    }
+
+    @Test func unreachablePeerFailsWithItsOwnExitCode() throws {
+        let sandbox = try Sandbox()
+        let (post, _) = try sandbox.pair()
+        let port = try ServeProcess.freePort()
+        let result = try post.run(["sync", "127.0.0.1:\(port)"])
+        #expect(result.status == 8, "\(result)")
+        #expect(result.stderr.contains("cannot connect"), "\(result)")
+    }
+
+    @Test func statusShowsWhatEachPeerLacksAndWhenItWasSeen() throws {
+        let sandbox = try Sandbox()
+        let (post, clinic) = try sandbox.pair()
+        try post.succeed(["case", "add", "given_name=Amina"])
+        let serve = try ServeProcess(clinic)
+        try post.succeed(["peer", "address", "clinic", serve.address])
+        try post.succeed(["sync", "clinic"])
+        try post.succeed(["case", "add", "given_name=Omar"])
+
+        let status = try post.json(["status"]).jsonObject()
+        let peer = try #require((status["peers"] as? [[String: Any]])?.first)
+        #expect(peer["address"] as? String == serve.address)
+        #expect(peer["last_address"] as? String == serve.address)
+        #expect(peer["last_seen_at"] is String)
+        #expect(peer["last_synced_at"] is String)
+        #expect(peer["lacks"] as? Int ?? 0 > 0, "the clinic lacks the case added after the sync: \(peer)")
+        #expect(peer["we_lack"] as? Int == 0)
+        #expect((peer["trust"] as? [[String: Any]])?.first?["kind"] as? String == "pairwise")
+    }
+
+    // MARK: Helpers
+
+    /// Waits until every node holds the same number of changes, then checks they agree byte for byte.
+    func expectConverged(_ nodes: [TestNode], sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let converged = try eventually(within: 60) {
+            let counts = try nodes.map { try Self.changeCount($0.home + "/replica.sqlite") }
+            return Set(counts).count == 1
+        }
+        #expect(converged, "change counts never matched", sourceLocation: sourceLocation)
+        let contents = try nodes.map { try $0.content(sourceLocation: sourceLocation) }
+        for content in contents.dropFirst() { #expect(content == contents[0], sourceLocation: sourceLocation) }
+    }
+
+    /// The number of changes in a replica file, read without going through the binary.
+    static func changeCount(_ path: String) throws -> Int {
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.busyMode = .timeout(10)
+        let database = try DatabaseQueue(path: path, configuration: configuration)
+        return try database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM changes") ?? 0 }
+    }
+}
+
+extension TestNode {
+    /// Every case id, from `case list --json`.
+    func caseIDs() throws -> [String] {
+        try json(["case", "list"]).jsonArray().compactMap { ($0 as? [String: Any])?["id"] as? String }
+    }
+
+    /// One field's shown value as text.
+    func field(_ record: String, _ name: String) throws -> String? {
+        let view = try json(["case", "show", record]).jsonObject()
+        return (view["fields"] as? [String: Any])?[name].map { "\($0)" }
+    }
+
+    /// Creates `count` cases of `fields` fields each through the library, as a data-entry import would,
+    /// and returns how many changes that made.
+    func createCases(_ count: Int, fields: Int) throws -> Int {
+        let node = try Node.open(home: NodeHome(explicit: home))
+        let keys = try node.signingKeys(passphrase: { "" })
+        let names = ["given_name", "family_name", "owner", "location"]
+        let schema = Schema.waypost[.caseFile]
+        let records = try (0..<count).map { index in
+            try (0..<fields).map { field throws(CoreError) in
+                let name = field < names.count ? names[field] : "owner"
+                return try Edit(parsing: "\(name)=value \(index) \(field)", in: schema)
+            }
+        }
+        let before = try node.replica.statistics().changes
+        _ = try node.replica.createMany(.caseFile, records: records, signer: keys)
+        return try node.replica.statistics().changes - before
+    }
+
+    /// Starts `waypost arguments` in the background.
+    func startBackground(_ arguments: [String]) throws -> BackgroundRun {
+        try BackgroundRun(self, arguments)
+    }
+}
+
+/// A `waypost` command left running while the test does something else.
+final class BackgroundRun: @unchecked Sendable {
+    private let process = Process()
+    private let outPath: String
+    private let errPath: String
+    private let arguments: [String]
+
+    init(_ node: TestNode, _ arguments: [String]) throws {
+        self.arguments = arguments
+        let capture = node.sandbox.path("run-\(UUID().uuidString.prefix(8))")
+        outPath = capture + ".out"
+        errPath = capture + ".err"
+        FileManager.default.createFile(atPath: outPath, contents: nil)
+        FileManager.default.createFile(atPath: errPath, contents: nil)
+        process.executableURL = try WaypostProcess.binary.get()
+        process.arguments = arguments
+        process.currentDirectoryURL = node.sandbox.url
+        var environment = ProcessInfo.processInfo.environment
+        environment["HOME"] = node.sandbox.url.path
+        environment["WAYPOST_HOME"] = node.home
+        process.environment = environment
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
+        try process.run()
+    }
+
+    /// Waits for the command to end.
+    func wait() -> WaypostResult {
+        process.waitUntilExit()
+        return WaypostResult(
+            arguments: arguments, status: process.terminationStatus,
+            stdoutData: (try? Data(contentsOf: URL(fileURLWithPath: outPath))) ?? Data(),
+            stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "")
+    }
+
+    deinit {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+}
+
+extension ServeProcess {
+    /// A port nothing listens on right now (bound, then released).
+    static func freePort() throws -> Int {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+                bind(descriptor, pointer, length)
+                return getsockname(descriptor, pointer, &length)
+            }
+        }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
