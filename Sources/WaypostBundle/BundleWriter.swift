@@ -1,4 +1,4 @@
-import WaypostCore
+public import WaypostCore
 import WaypostTrust
 
 /// Writes a bundle's frames, format version 2 (`Protocol/bundle.md`); ``SealedBundle`` encrypts them.
@@ -120,7 +120,9 @@ public enum BundleWriter {
     }
 
     /// An upper bound on a change's encoded size, record key and signature included.
-    private static func encodedSizeBound(_ change: Change) -> Int {
+    /// An upper bound on the bytes `change` takes in a changes frame, record key and signature included:
+    /// what a sender sizes a batch by.
+    public static func encodedSizeBound(_ change: Change) -> Int {
         let operation: Int
         switch change.operation {
         case .assign(let value, let supersedes): operation = 20 + value.utf8.count + 20 * supersedes.count

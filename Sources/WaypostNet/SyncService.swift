@@ -25,6 +25,8 @@ public struct SyncService: Sendable {
     public let logger: Logger
     /// How often to look for peers added or readdressed while serving, in seconds.
     public var peerRefreshInterval: Double = 5
+    /// Local network discovery, or nil (the default) for none.
+    public var discovery: DiscoveryOptions? = nil
 
     /// Makes a service.
     public init(replica: SQLiteReplica, keys: SigningKeyPair, listen: PeerAddress, limits: SyncLimits = .standard, logger: Logger) {
@@ -75,53 +77,73 @@ public struct SyncService: Sendable {
         logger.info("listening", metadata: ["address": "\(bound)", "node": "\(keys.publicKey.short)"])
         onListening(bound)
         let logger = self.logger
+        let discovered = DiscoveredAddresses()
         try await withThrowingDiscardingTaskGroup { tasks in
-            tasks.addTask { try await dialPeers(group: group, context: context) }
-            try await server.executeThenClose { inbound in
-                for try await connection in inbound {
-                    let remote = connection.channel.remoteAddress.map(Self.describe) ?? "unknown"
-                    guard context.registry!.openConnection() else {
-                        logger.warning("too many connections; closed one", metadata: ["from": "\(remote)"])
-                        tasks.addTask { try? await connection.executeThenClose { _, _ in } }
-                        continue
-                    }
-                    tasks.addTask {
-                        defer { context.registry!.closeConnection() }
-                        let session = SyncSession(context: context, side: .responder, mode: .live, address: remote)
-                        await Self.runLogged(session, connection, logger: logger, direction: "from")
+            tasks.addTask { try await dialPeers(group: group, context: context, discovered: discovered) }
+            if let discovery {
+                tasks.addTask {
+                    try await Discovery.run(discovery, port: bound.port, group: group, context: context, found: discovered)
+                }
+            }
+            // The accept loop is a child too, so that any child's failure (discovery that cannot start)
+            // cancels it and ends `serve` with that error.
+            tasks.addTask {
+                try await server.executeThenClose { inbound in
+                    try await withThrowingDiscardingTaskGroup { connections in
+                        for try await connection in inbound {
+                            let remote = connection.channel.remoteAddress.map(Self.describe) ?? "unknown"
+                            guard context.registry!.openConnection() else {
+                                logger.warning("too many connections; closed one", metadata: ["from": "\(remote)"])
+                                connections.addTask { try? await connection.executeThenClose { _, _ in } }
+                                continue
+                            }
+                            connections.addTask {
+                                defer { context.registry!.closeConnection() }
+                                let session = SyncSession(context: context, side: .responder, mode: .live, address: remote)
+                                await Self.runLogged(session, connection, logger: logger, direction: "from")
+                            }
+                        }
                     }
                 }
             }
         }
     }
 
-    /// Keeps one dialler per peer with an address, and starts diallers for peers added while serving.
-    private func dialPeers(group: MultiThreadedEventLoopGroup, context: SyncContext) async throws {
+    /// Keeps one dialler per peer with an address (given, or found by discovery), and starts diallers for
+    /// peers added or found while serving.
+    private func dialPeers(group: MultiThreadedEventLoopGroup, context: SyncContext, discovered: DiscoveredAddresses) async throws {
         let replica = self.replica
-        let interval = peerRefreshInterval
+        let interval = discovery.map { min($0.interval, peerRefreshInterval) } ?? peerRefreshInterval
+        let dialling = NodeSet()
         try await withThrowingDiscardingTaskGroup { diallers in
-            var dialling: Set<NodeID> = []
             while !Task.isCancelled {
                 let peers = (try? await context.worker.run { try replica.peers() }) ?? []
-                for peer in peers where peer.address != nil && !dialling.contains(peer.node) {
-                    dialling.insert(peer.node)
-                    diallers.addTask { await Self.dial(peer.node, group: group, context: context) }
+                for node in Set(peers.filter { $0.address != nil }.map(\.node) + discovered.nodes) {
+                    guard dialling.insert(node) else { continue }
+                    diallers.addTask {
+                        await Self.dial(node, group: group, context: context, discovered: discovered)
+                        dialling.remove(node)
+                    }
                 }
-                try await Task.sleep(for: .seconds(interval))
+                try await Task.sleep(for: .milliseconds(Int64(interval * 1000)))
             }
         }
     }
 
     /// Dials one peer, again and again: after a failure with exponential backoff and jitter, after a
-    /// connection that closed after a short pause. Returns when the peer is removed or loses its address.
-    private static func dial(_ node: NodeID, group: MultiThreadedEventLoopGroup, context: SyncContext) async {
+    /// connection that closed after a short pause. Returns when the node has no address any more (removed,
+    /// or never given one and not found by discovery).
+    private static func dial(
+        _ node: NodeID, group: MultiThreadedEventLoopGroup, context: SyncContext, discovered: DiscoveredAddresses
+    ) async {
         var backoff = Backoff(initial: 1, maximum: 60)
         var generator = SystemRandomNumberGenerator()
         let replica = context.replica
         while !Task.isCancelled {
-            guard let peers = try? await context.worker.run({ try replica.peers() }),
-                let peer = peers.first(where: { $0.node == node }), let text = peer.address
-            else { return }
+            let peer = (try? await context.worker.run({ try replica.peers() }))?.first { $0.node == node }
+            // A fresh discovery beats a stored address that may be stale (a clinic back at base).
+            guard let text = discovered.address(of: node)?.description ?? peer?.address else { return }
+            let name = peer?.name ?? node.short
             if context.registry?.isConnected(node) == true {
                 try? await Task.sleep(for: .seconds(1))
                 continue
@@ -131,10 +153,10 @@ public struct SyncService: Sendable {
                 let address = try PeerAddress(parsing: text)
                 let connection = try await connect(to: address, group: group, limits: context.limits)
                 let session = SyncSession(context: context, side: .initiator(expected: node), mode: .live, address: text)
-                let handshakeDone = await runLogged(session, connection, logger: logger, direction: "to", name: peer.name)
+                let handshakeDone = await runLogged(session, connection, logger: logger, direction: "to", name: name)
                 if handshakeDone { backoff.succeeded() }
             } catch {
-                logger.info("cannot reach peer", metadata: ["peer": "\(peer.name)", "address": "\(text)", "error": "\(error)"])
+                logger.info("cannot reach peer", metadata: ["peer": "\(name)", "address": "\(text)", "error": "\(error)"])
             }
             let wait = backoff.failed(using: &generator)
             try? await Task.sleep(for: .milliseconds(Int64(wait * 1000)))

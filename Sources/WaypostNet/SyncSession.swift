@@ -157,14 +157,16 @@ struct SyncSession: Sendable {
                 try await write(initiator.hello)
                 let (confirmation, finished) = try initiator.finish(reply: try await nextFrame(during: "the handshake"))
                 result = finished
-                try await write(confirmation)
-                sending = result.sending
-                receiving = result.receiving
+                // Checked before message 3, so a wrong or untrusted node never learns this node's id.
                 if let expected, expected != result.peer {
                     throw SyncError(
                         .wrongPeer, "the node at \(session.address) is \(result.peer.short), not the peer \(expected.short) that was dialled")
                 }
-                try await checkTrust(of: result.peer)
+                try await checkTrust(of: result.peer, refuseInChannel: false)
+                try await write(confirmation)
+                sending = result.sending
+                receiving = result.receiving
+                try await admit(result.peer)
                 switch try await nextMessage() {
                 case .accept: break
                 case .refuse(let refusal): throw SyncError(.refused, "\(result.peer.short) refused this node: \(refusal.message)")
@@ -182,14 +184,15 @@ struct SyncSession: Sendable {
                 result = try responder.finish(confirmation: try await nextFrame(during: "the handshake"))
                 sending = result.sending
                 receiving = result.receiving
-                try await checkTrust(of: result.peer)
+                try await checkTrust(of: result.peer, refuseInChannel: true)
+                try await admit(result.peer)
                 try await send(.accept)
             }
             return result.peer
         }
 
         /// Refuses (and throws for) a node this one does not trust; records the contact of one it does.
-        mutating func checkTrust(of peer: NodeID) async throws {
+        mutating func checkTrust(of peer: NodeID, refuseInChannel: Bool) async throws {
             let replica = context.replica
             let address = session.address
             let trusted = try await context.worker.run { () throws -> Bool in
@@ -198,12 +201,16 @@ struct SyncSession: Sendable {
                 return true
             }
             guard trusted else {
-                try? await send(.refuse(.init(.untrusted, "this node does not trust \(peer.short)")))
+                if refuseInChannel { try? await send(.refuse(.init(.untrusted, "this node does not trust \(peer.short)"))) }
                 throw SyncError(
                     .untrusted, "refused node \(peer.short) at \(address): this node does not trust it (see 'waypost peer add')")
             }
+        }
+
+        /// Keeps at most one session per peer in `serve` (``SessionRegistry``).
+        mutating func admit(_ peer: NodeID) async throws {
             if let registry = context.registry, !registry.admit(peer, session: session.sideIsInitiator, close: closer) {
-                try? await send(.refuse(.init(.busy, "already connected to \(context.keys.publicKey.short)")))
+                try? await send(.refuse(.init(.busy, "these nodes are connected already")))
                 throw SyncError(.refused, "already connected to \(peer.short); keeping the other connection")
             }
         }
@@ -277,13 +284,22 @@ struct SyncSession: Sendable {
         mutating func push() async throws {
             let replica = context.replica
             let limit = context.limits.changesPerBatch
+            // A sealed batch must fit in a frame: the message's tag and type, its number, and the tag.
+            let byteBudget = context.limits.maximumFrame - 64
             while unacknowledged < context.limits.window {
                 let seen = cursor
                 let includeCertificates = !certificatesSent
                 let me = context.keys.publicKey
                 let next = try await context.worker.run { () throws -> (frames: [UInt8], count: Int, last: [NodeID: UInt64])? in
-                    let batch = try replica.changes(after: seen, limit: limit)
+                    var batch = try replica.changes(after: seen, limit: limit)
                     guard !batch.changes.isEmpty else { return nil }
+                    // Large values: halve until the batch fits, cut anywhere (the receiver holds an unsigned
+                    // tail back until the rest of its run arrives).
+                    var size = batch.changes.count
+                    while size > 1, batch.changes.reduce(0, { $0 + BundleWriter.encodedSizeBound($1) }) > byteBudget {
+                        size /= 2
+                        batch = try replica.changes(after: seen, limit: size, endAtSignature: false)
+                    }
                     var last: [NodeID: UInt64] = [:]
                     for change in batch.changes { last[change.dot.origin] = max(last[change.dot.origin] ?? 0, change.dot.sequence) }
                     let bundle = Bundle(
@@ -327,7 +343,7 @@ struct SyncSession: Sendable {
                         return .success((report, bundle.changes.count, last, try replica.versions()))
                     } catch let error as BundleError {
                         return .failure(SyncError(.malformed, "\(peer.short) sent a damaged batch: \(error.message)"))
-                    } catch let error as StoreError where error.code == .untrusted || error.code == .forged {
+                    } catch let error as StoreError where [.untrusted, .forged, .invalid].contains(error.code) {
                         return .failure(SyncError(.refused, "refused a batch from \(peer.short): \(error.message)"))
                     }
                 }

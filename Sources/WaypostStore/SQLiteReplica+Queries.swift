@@ -131,8 +131,12 @@ extension SQLiteReplica {
     ///
     /// With a `limit`, the batch holds about that many changes: it stops at the first origin signature at
     /// or after the limit (at most 1,023 changes past it), so the receiver can verify and apply all of
-    /// it. Asking again with the batch's changes added to `seen` gives the next batch.
-    public func changes(after seen: VersionVector, limit: Int? = nil) throws(StoreError) -> ChangeBatch {
+    /// it. Asking again with the batch's changes added to `seen` gives the next batch. With
+    /// `endAtSignature` false, it stops at the limit exactly (for changes too large to batch otherwise;
+    /// the receiver holds the unsigned tail back until the rest of its run arrives).
+    public func changes(after seen: VersionVector, limit: Int? = nil, endAtSignature: Bool = true) throws(StoreError)
+        -> ChangeBatch
+    {
         try read { db in
             let origins = try OriginTable(db)
             var batch = ChangeBatch()
@@ -145,7 +149,7 @@ extension SQLiteReplica {
                     let signed = try Int64.fetchOne(
                         db, sql: "SELECT MIN(sequence) FROM signatures WHERE origin = ? AND sequence >= ?",
                         arguments: [entry.id, Int64(cut)])
-                    upper = signed.map(UInt64.init) ?? entry.sequence
+                    upper = endAtSignature ? signed.map(UInt64.init) ?? entry.sequence : cut
                 }
                 let rows = try Row.fetchCursor(
                     db,

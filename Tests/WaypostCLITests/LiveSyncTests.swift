@@ -160,24 +160,35 @@ import GRDB
 
     // MARK: Helpers
 
-    /// Waits until every node holds the same number of changes, then checks they agree byte for byte.
+    /// Waits until every node has seen the same changes of every origin, then checks they agree byte
+    /// for byte.
     func expectConverged(_ nodes: [TestNode], sourceLocation: SourceLocation = #_sourceLocation) throws {
         let converged = try eventually(within: 60) {
-            let counts = try nodes.map { try Self.changeCount($0.home + "/replica.sqlite") }
-            return Set(counts).count == 1
+            let versions = try nodes.map { try Self.versions($0.home + "/replica.sqlite") }
+            return Set(versions).count == 1
         }
-        #expect(converged, "change counts never matched", sourceLocation: sourceLocation)
+        #expect(converged, "the nodes never saw the same changes", sourceLocation: sourceLocation)
         let contents = try nodes.map { try $0.content(sourceLocation: sourceLocation) }
         for content in contents.dropFirst() { #expect(content == contents[0], sourceLocation: sourceLocation) }
     }
 
     /// The number of changes in a replica file, read without going through the binary.
     static func changeCount(_ path: String) throws -> Int {
+        try readOnly(path) { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM changes") ?? 0 }
+    }
+
+    /// Each origin's highest sequence in a replica file, as text.
+    static func versions(_ path: String) throws -> [String] {
+        try readOnly(path) { db in
+            try Row.fetchAll(db, sql: "SELECT hex(node), sequence FROM origins WHERE sequence > 0 ORDER BY node").map { "\($0[0] as String):\($0[1] as Int64)" }
+        }
+    }
+
+    static func readOnly<T>(_ path: String, _ body: (Database) throws -> T) throws -> T {
         var configuration = Configuration()
         configuration.readonly = true
         configuration.busyMode = .timeout(10)
-        let database = try DatabaseQueue(path: path, configuration: configuration)
-        return try database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM changes") ?? 0 }
+        return try DatabaseQueue(path: path, configuration: configuration).read(body)
     }
 }
 
@@ -277,5 +288,29 @@ extension ServeProcess {
             }
         }
         return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
+
+/// `serve --discover`, on the loopback interface only.
+@Suite struct DiscoveryTests {
+    @Test func peersWithNoAddressFindEachOtherOnTheLocalNetwork() throws {
+        let sandbox = try Sandbox()
+        let (post, clinic) = try sandbox.pair()  // peers of each other, with no address
+        try post.succeed(["case", "add", "given_name=Amina"])
+        try clinic.succeed(["case", "add", "given_name=Omar"])
+        let group = "239.255.78.50:\(try ServeProcess.freePort())"
+        let discovery = ["--discover", "--discovery-group", group, "--discovery-interface", "127.0.0.1"]
+        let servers = [try ServeProcess(post, arguments: discovery), try ServeProcess(clinic, arguments: discovery)]
+        let converged = try eventually(within: 60) { try post.caseIDs().count == 2 && clinic.caseIDs().count == 2 }
+        #expect(converged, "\(servers[0].log)\n\(servers[1].log)")
+        #expect(servers[0].log.contains("discovered peer"))
+    }
+
+    @Test func discoveryIsOffByDefault() throws {
+        let sandbox = try Sandbox()
+        let (post, _) = try sandbox.pair()
+        let serve = try ServeProcess(post)
+        usleep(300_000)
+        #expect(!serve.log.contains("discovery on"), "\(serve.log)")
     }
 }

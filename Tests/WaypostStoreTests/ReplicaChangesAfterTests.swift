@@ -109,6 +109,40 @@ import WaypostCrypto
         }
     }
 
+    /// Bounded batches (live sync): each stops at the first signature at or after the limit, so a
+    /// receiver applies all of it; asking again from what was sent walks the whole history once.
+    @Test func boundedBatchesEndAtSignaturesAndCoverEverythingOnce() throws {
+        try withTemporaryDirectory { directory in
+            let replica = try StoreFixtures.replica(in: directory, keys: StoreFixtures.keys(9), trusting: origins)
+            let all = history(perOrigin: 350)
+            #expect(try replica.apply(all).applied == 1050)
+            let copy = try StoreFixtures.replica(
+                in: directory, "copy", keys: StoreFixtures.keys(8), trusting: origins + [replica.localNode])
+            var seen = VersionVector()
+            var batches = 0
+            while true {
+                let batch = try replica.changes(after: seen, limit: 130)
+                if batch.changes.isEmpty { break }
+                batches += 1
+                // Every origin's run ends on a signature (every 100 here, and at the end), so all applies.
+                for origin in Set(batch.changes.map(\.dot.origin)) {
+                    let last = batch.changes.filter { $0.dot.origin == origin }.map(\.dot).max { $0.sequence < $1.sequence }!
+                    #expect(batch.signatures[last] != nil, "a run ends at a signature: \(last)")
+                }
+                #expect(batch.changes.count <= 130 + 99 * 3)
+                let report = try copy.apply(batch, from: replica.localNode)
+                #expect(report.heldBackCount == 0 && report.duplicates == 0)
+                for change in batch.changes { seen.advance(change.dot.origin, to: change.dot.sequence) }
+            }
+            #expect(batches >= 1050 / (130 + 99 * 3))
+            #expect(try copy.canonicalExport() == replica.canonicalExport())
+
+            // Cut exactly at the limit, a run may end unsigned: the receiver holds it back, nothing is lost.
+            let exact = try replica.changes(after: VersionVector(), limit: 130, endAtSignature: false)
+            #expect(exact.changes.count == 130)
+        }
+    }
+
     /// The query `changes(after:)` runs is a range search on the `changes` primary key, in key order:
     /// no scan of the table and no sort, whatever the replica holds.
     @Test func changesAfterSearchesThePrimaryKey() throws {

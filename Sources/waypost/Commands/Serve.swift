@@ -26,13 +26,25 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Where to listen, HOST:PORT (port 0 picks a free one).")
     var listen = "0.0.0.0:\(PeerAddress.defaultPort)"
     @OptionGroup var tuning: SyncTuning
+    @Flag(help: ArgumentHelp(
+        "Announce this node on the local network and find trusted nodes there.",
+        discussion: "Off by default: announcing a node can itself be a risk. An announcement holds only the port and a salted tag that nodes knowing this node's id can recognise."))
+    var discover = false
+    @Option(help: "The multicast group and UDP port for --discover.")
+    var discoveryGroup = Announcement.defaultGroup.description
+    @Option(help: "The IPv4 address of the interface --discover uses (default: the system's choice).")
+    var discoveryInterface: String?
     @Option(help: "Log level: debug, info, warning or error.") var logLevel = "info"
 
     func run() async throws {
         let (opened, keys, _) = try node.openNodeWithKeys()
         let address = try Failure.report { () throws(SyncError) in try PeerAddress(parsing: listen) }
         let logger = try ProcessLogger.make(level: logLevel)
-        let service = SyncService(replica: opened.replica, keys: keys, listen: address, limits: tuning.limits, logger: logger)
+        var service = SyncService(replica: opened.replica, keys: keys, listen: address, limits: tuning.limits, logger: logger)
+        if discover {
+            let group = try Failure.report { () throws(SyncError) in try PeerAddress(parsing: discoveryGroup) }
+            service.discovery = DiscoveryOptions(group: group, interface: discoveryInterface)
+        }
         let task = Task {
             try await service.run(onListening: { bound in
                 FileHandle.standardOutput.write(Data("listening on \(bound)\n".utf8))
