@@ -136,6 +136,8 @@ struct SyncSession: Sendable {
             let peer = try await handshake()
             handshakeDeadline.cancel()
             self.peer = peer
+            context.logger.info(
+                "connected", metadata: ["peer": "\(peer.short)", "address": "\(session.address)", "dialled": "\(session.sideIsInitiator)"])
             progress = SyncProgress(peer: peer)
             do {
                 try await converse(with: peer)
@@ -201,7 +203,9 @@ struct SyncSession: Sendable {
                 return true
             }
             guard trusted else {
-                if refuseInChannel { try? await send(.refuse(.init(.untrusted, "this node does not trust \(peer.short)"))) }
+                if refuseInChannel {
+                    try? await send(.refuse(.init(.untrusted, "\(context.keys.publicKey.short) does not trust \(peer.short)")))
+                }
                 throw SyncError(
                     .untrusted, "refused node \(peer.short) at \(address): this node does not trust it (see 'waypost peer add')")
             }
