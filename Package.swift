@@ -88,8 +88,10 @@ let package = Package(
         .executableTarget(
             name: "waypost-bench",
             dependencies: [
-                "WaypostCore", "WaypostCrypto", "WaypostTrust", "WaypostBundle", "WaypostStore", "WaypostNode",
+                "WaypostCore", "WaypostCrypto", "WaypostTrust", "WaypostBundle", "WaypostStore", "WaypostNode", "WaypostNet",
+                "WaypostSync",
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
 

@@ -41,23 +41,32 @@ final class NodeSet: Sendable {
     func remove(_ node: NodeID) { nodes.withLock { _ = $0.remove(node) } }
 }
 
-/// The addresses discovery found, by node: the dialler's candidates.
+/// The addresses discovery found, by node: the dialler's candidates. An address not announced again
+/// for `lifetime` is forgotten, so a node that left the link is dialled at its stored address again.
 final class DiscoveredAddresses: Sendable {
-    private let addresses = Mutex<[NodeID: PeerAddress]>([:])
+    private let addresses = Mutex<[NodeID: (address: PeerAddress, heard: ContinuousClock.Instant)]>([:])
+    private let lifetime: Duration
+
+    init(lifetime: Duration = .seconds(60)) { self.lifetime = lifetime }
 
     /// Records `address` for `node`; returns whether it is new.
     func record(_ address: PeerAddress, for node: NodeID) -> Bool {
         addresses.withLock { addresses in
-            defer { addresses[node] = address }
-            return addresses[node] != address
+            defer { addresses[node] = (address, .now) }
+            return addresses[node]?.address != address
         }
     }
 
-    /// The last address found for `node`.
-    func address(of node: NodeID) -> PeerAddress? { addresses.withLock { $0[node] } }
+    /// The last address heard for `node`, if it is recent.
+    func address(of node: NodeID) -> PeerAddress? {
+        addresses.withLock { addresses in
+            guard let entry = addresses[node], ContinuousClock.now - entry.heard < lifetime else { return nil }
+            return entry.address
+        }
+    }
 
-    /// Every node found.
-    var nodes: [NodeID] { addresses.withLock { Array($0.keys) } }
+    /// Every node heard recently.
+    var nodes: [NodeID] { addresses.withLock { $0.filter { ContinuousClock.now - $0.value.heard < lifetime }.map(\.key) } }
 }
 
 enum Discovery {

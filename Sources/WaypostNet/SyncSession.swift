@@ -77,10 +77,12 @@ struct SyncSession: Sendable {
                         handshakeDeadline: handshakeDeadline)
                     do {
                         let progress = try await loop.run()
+                        loop.release()
                         channel.close(promise: nil)
                         group.cancelAll()
                         return progress
                     } catch {
+                        loop.release()
                         channel.close(promise: nil)
                         group.cancelAll()
                         throw error
@@ -119,6 +121,9 @@ struct SyncSession: Sendable {
         var certificatesSent = false
         var sentCaughtUp = false
         var peerCaughtUp = false
+        var bytesSent = 0
+        var bytesReceived = 0
+        var admitted: NodeID? = nil
         var loggedMoved = 0
         var loggedOnce = false
         var lastSend = ContinuousClock.now
@@ -146,6 +151,7 @@ struct SyncSession: Sendable {
                 throw error
             }
             try? await record(caughtUp: false)
+            report()
             return progress!
         }
 
@@ -213,10 +219,19 @@ struct SyncSession: Sendable {
 
         /// Keeps at most one session per peer in `serve` (``SessionRegistry``).
         mutating func admit(_ peer: NodeID) async throws {
-            if let registry = context.registry, !registry.admit(peer, session: session.sideIsInitiator, close: closer) {
+            guard let registry = context.registry else { return }
+            guard registry.admit(peer, session: session.sideIsInitiator, close: closer) else {
                 try? await send(.refuse(.init(.busy, "these nodes are connected already")))
                 throw SyncError(.refused, "already connected to \(peer.short); keeping the other connection")
             }
+            admitted = peer
+        }
+
+        /// Gives the registry's slot back, however the session ended (after admission, a refusal or a
+        /// dropped link must not leave the peer marked as connected).
+        mutating func release() {
+            if let admitted { context.registry?.release(admitted, session: session.sideIsInitiator) }
+            admitted = nil
         }
 
         var closer: @Sendable () -> Void {
@@ -227,7 +242,6 @@ struct SyncSession: Sendable {
         // MARK: Sync
 
         mutating func converse(with peer: NodeID) async throws {
-            defer { context.registry?.release(peer, session: session.sideIsInitiator) }
             let replica = context.replica
             let mine = try await context.worker.run { try replica.versions() }
             try await send(.versions(mine))
@@ -387,7 +401,9 @@ struct SyncSession: Sendable {
             try await context.worker.run { try replica.recordSync(with: peer, versions: versions, caughtUp: caughtUp) }
         }
 
-        func report() {
+        mutating func report() {
+            progress?.bytesSent = bytesSent
+            progress?.bytesReceived = bytesReceived
             if let progress { session.onProgress?(progress) }
         }
 
@@ -401,7 +417,9 @@ struct SyncSession: Sendable {
             while let event = await events.next() {
                 switch event {
                 case .tick: continue
-                case .frame(var buffer): return buffer.readBytes(length: buffer.readableBytes) ?? []
+                case .frame(var buffer):
+                    bytesReceived += 4 + buffer.readableBytes
+                    return buffer.readBytes(length: buffer.readableBytes) ?? []
                 case .closed(let error):
                     if let error { throw SyncError(.connection, "the connection failed during \(phase): \(error)") }
                     throw SyncError(.connection, "the other side closed the connection during \(phase)")
@@ -416,6 +434,7 @@ struct SyncSession: Sendable {
 
         mutating func open(_ buffer: ByteBuffer) throws -> SyncMessage {
             var buffer = buffer
+            if progress != nil { bytesReceived += 4 + buffer.readableBytes }
             let bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
             let plain: [UInt8]
             do { plain = try receiving!.open(bytes) } catch {
@@ -429,7 +448,8 @@ struct SyncSession: Sendable {
             lastSend = .now
         }
 
-        func write(_ bytes: [UInt8]) async throws {
+        mutating func write(_ bytes: [UInt8]) async throws {
+            bytesSent += 4 + bytes.count
             try await outbound.write(ByteBuffer(bytes: bytes))
         }
     }

@@ -16,6 +16,10 @@ public struct SyncProgress: Sendable, Hashable {
     public var applied = 0
     /// Batches received and committed.
     public var batchesReceived = 0
+    /// Bytes this node wrote to the connection, frame lengths and handshake included.
+    public var bytesSent = 0
+    /// Bytes it read from the connection, frame lengths and handshake included.
+    public var bytesReceived = 0
     /// Whether both sides have said they are caught up.
     public var caughtUp = false
 

@@ -4,10 +4,11 @@ import WaypostCrypto
 /// What a node announces on the local network when `serve --discover` is on (`Protocol/sync.md` §8):
 /// the port it listens on, and a tag that only nodes that already know its id can recognise.
 ///
-/// The tag is BLAKE2b-128 of the node id, keyed by a salt drawn anew for every announcement. A listener
-/// learns that a Waypost node is at the sender's address and port, and nothing else: not its id, not its
-/// name, not whether two announcements come from the same node. Discovery only finds candidates; the
-/// handshake still proves who is there.
+/// The tag is BLAKE2b-128 of the node id, keyed by a salt drawn anew for every announcement. A host that
+/// only listens learns that a Waypost node is at the sender's address and port, and not its id, its name,
+/// or whether two announcements come from the same node. (Whoever dials that address does learn the
+/// node's id: the responder proves it in the handshake; `Protocol/sync.md` §8.5.) Discovery only finds
+/// candidates; the handshake still proves who is there.
 public struct Announcement: Sendable, Hashable {
     /// The TCP port the node listens on.
     public let port: UInt16

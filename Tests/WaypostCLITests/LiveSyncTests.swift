@@ -97,6 +97,20 @@ import GRDB
         _ = postServe
     }
 
+    @Test func peerThatTrustsThisNodeOnlyLaterIsSyncedWithoutARestart() throws {
+        let sandbox = try Sandbox()
+        let post = try sandbox.node("post"), clinic = try sandbox.node("clinic")
+        try post.trust(clinic)  // the clinic does not trust the post yet: it refuses the post's dials
+        try post.succeed(["case", "add", "given_name=Amina"])
+        let clinicServe = try ServeProcess(clinic)
+        try post.succeed(["peer", "address", "clinic", clinicServe.address])
+        let postServe = try ServeProcess(post)
+        #expect(try eventually { clinicServe.log.contains("does not trust") }, "\(clinicServe.log)")
+        try clinic.trust(post)
+        // The post keeps dialling after the refusal, and the next dial gets through.
+        #expect(try eventually(within: 60) { try clinic.caseIDs().count == 1 }, "\(postServe.log)")
+    }
+
     @Test func untrustedNodeGetsNothing() throws {
         let sandbox = try Sandbox()
         let (post, _) = try sandbox.pair()
