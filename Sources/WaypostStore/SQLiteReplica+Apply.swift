@@ -211,16 +211,16 @@ struct ApplyContext {
         let collection = Int64(change.collection.rawValue)
         let record = change.record.text
         let sequence = Int64(change.dot.sequence)
+        let supersedes = ChangeRow.encode(change.operation.supersedes)
         try db.cachedStatement(
             sql: """
                 INSERT INTO changes (origin, sequence, timestamp, collection, record, field, operation, value, supersedes)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """
-        ).execute(arguments: [
-            origin, sequence, Int64(bitPattern: change.timestamp.rawValue), collection, record,
-            change.field, ChangeRow.code(of: change.operation), change.operation.argument,
-            ChangeRow.encode(change.operation.supersedes),
-        ])
+        ).run(
+            .integer(origin), .integer(sequence), .integer(Int64(bitPattern: change.timestamp.rawValue)), .integer(collection),
+            .text(record), .text(change.field), .integer(ChangeRow.code(of: change.operation)),
+            .text(change.operation.argument), supersedes.map { .blob(Array($0)) } ?? .null)
         if let recordKey {
             try db.cachedStatement(
                 sql: "INSERT INTO record_keys (origin, collection, record, key, introduced) VALUES (?, ?, ?, ?, ?)"
@@ -243,24 +243,16 @@ struct ApplyContext {
             ).execute(arguments: arguments)
         }
         if let value = change.liveValue {
-            let isSuperseded = try Bool.fetchOne(
-                db.cachedStatement(
-                    sql: """
-                        SELECT EXISTS (SELECT 1 FROM superseded
-                        WHERE collection = ? AND record = ? AND field = ? AND origin = ? AND sequence = ?)
-                        """),
-                arguments: [collection, record, change.field, origin, sequence]) ?? false
-            if !isSuperseded {
-                try db.cachedStatement(
-                    sql: """
-                        INSERT INTO live (collection, record, field, origin, sequence, timestamp, value)
-                        VALUES (?, ?, ?, ?, ?, ?, ?)
-                        """
-                ).execute(arguments: [
-                    collection, record, change.field, origin, sequence, Int64(bitPattern: change.timestamp.rawValue),
-                    value.value,
-                ])
-            }
+            // Live unless a change already applied superseded it (one that arrived first by another path).
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO live (collection, record, field, origin, sequence, timestamp, value)
+                    SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 WHERE NOT EXISTS (SELECT 1 FROM superseded
+                    WHERE collection = ?1 AND record = ?2 AND field = ?3 AND origin = ?4 AND sequence = ?5)
+                    """
+            ).run(
+                .integer(collection), .text(record), .text(change.field), .integer(origin), .integer(sequence),
+                .integer(Int64(bitPattern: change.timestamp.rawValue)), .text(value.value))
         }
         try origins.advance(change, head: head, db)
         let key = FieldAddress.RecordKey(collection: change.collection, record: change.record)

@@ -52,7 +52,21 @@ public struct RecordID: Sendable, Hashable, Comparable, CustomStringConvertible 
 extension RecordID {
     /// The id's 10 bytes, as the bundle format carries it.
     public var bytes: [UInt8] {
-        Base32.decode(text.filter { $0 != "-" })!
+        // Decoded straight from the text's UTF-8, dashes skipped: the hash chain asks for these bytes
+        // once per change it verifies.
+        var output: [UInt8] = []
+        output.reserveCapacity(10)
+        var buffer: UInt32 = 0
+        var bits = 0
+        for character in text.utf8 where character != UInt8(ascii: "-") {
+            buffer = (buffer << 5) | UInt32(Base32.value(of: character)!)
+            bits += 5
+            if bits >= 8 {
+                bits -= 8
+                output.append(UInt8(truncatingIfNeeded: buffer >> UInt32(bits)))
+            }
+        }
+        return output
     }
 
     /// The id whose 10 bytes these are, or nil if there are not 10.

@@ -21,6 +21,17 @@ public struct CollectionSchema: Sendable, Hashable {
     /// Resolves a field path as written on the command line: `given_name`, or
     /// `household.KEY.relationship` for a field of one entry.
     public func resolve(_ path: String) throws(CoreError) -> FieldPath {
+        // Most paths name a top-level field: no splitting, no allocation.
+        if !path.utf8.contains(UInt8(ascii: ".")) {
+            let top = try field(named: path)
+            guard top.kind != .entries else {
+                throw CoreError(
+                    .unknownField,
+                    "'\(path)' names no entry field: write \(top.name).KEY.FIELD, with FIELD one of "
+                        + top.members.map(\.name).joined(separator: ", "))
+            }
+            return FieldPath(field: top, entry: nil, member: nil)
+        }
         let parts = path.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
         let top = try field(named: parts[0])
         switch (top.kind, parts.count) {
