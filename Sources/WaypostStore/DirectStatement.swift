@@ -5,6 +5,7 @@ import GRDBSQLite
 /// A value bound straight to an SQLite statement parameter.
 enum SQLValue {
     case integer(Int64)
+    case real(Double)
     case text(String)
     case blob([UInt8])
     case null
@@ -36,6 +37,18 @@ extension Statement {
         return code == SQLITE_ROW
     }
 
+    /// Binds `values` and calls `body` with each row of the result.
+    func forEachRow(_ values: SQLValue..., body: (DirectRow) throws -> Void) throws {
+        try bind(values)
+        defer { sqlite3_reset(sqliteStatement) }
+        while true {
+            let code = sqlite3_step(sqliteStatement)
+            if code == SQLITE_DONE { return }
+            guard code == SQLITE_ROW else { throw failure(code) }
+            try body(DirectRow(statement: sqliteStatement))
+        }
+    }
+
     private func bind(_ values: [SQLValue]) throws {
         let statement = sqliteStatement
         sqlite3_reset(statement)
@@ -44,6 +57,7 @@ extension Statement {
             let code: Int32
             switch value {
             case .integer(let number): code = sqlite3_bind_int64(statement, index, number)
+            case .real(let number): code = sqlite3_bind_double(statement, index, number)
             case .text(let text):
                 var text = text
                 if text.isEmpty {
@@ -74,4 +88,19 @@ extension Statement {
 
     /// `SQLITE_TRANSIENT`: SQLite copies the bytes before the call returns.
     private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+}
+
+/// The current row of a statement run by ``GRDB/Statement/forEachRow(_:body:)``; valid only inside the call.
+struct DirectRow {
+    let statement: SQLiteStatement
+
+    /// Column `index` (from 0) as an integer.
+    func integer(_ index: Int32) -> Int64 { sqlite3_column_int64(statement, index) }
+
+    /// Column `index` as text (empty for NULL).
+    func text(_ index: Int32) -> String {
+        guard let characters = sqlite3_column_text(statement, index) else { return "" }
+        let count = Int(sqlite3_column_bytes(statement, index))
+        return String(decoding: UnsafeBufferPointer(start: characters, count: count), as: UTF8.self)
+    }
 }

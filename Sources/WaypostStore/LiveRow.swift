@@ -19,12 +19,16 @@ enum LiveRow {
         -> RecordView
     {
         var fields: [String: [LiveValue]] = [:]
-        let rows = try Row.fetchAll(
-            db.cachedStatement(
-                sql: "SELECT origin, sequence, timestamp, value, field FROM live WHERE collection = ? AND record = ?"),
-            arguments: [Int64(key.collection.rawValue), key.record.text])
-        for row in rows {
-            fields[row[4], default: []].append(try decode(row, origins: origins))
+        try db.cachedStatement(
+            sql: "SELECT origin, sequence, timestamp, value, field FROM live WHERE collection = ? AND record = ?"
+        ).forEachRow(.integer(Int64(key.collection.rawValue)), .text(key.record.text)) { row in
+            guard let origin = origins.node(row.integer(0)) else {
+                throw StoreError(.database, "a live value names an unknown origin; the replica is damaged")
+            }
+            let value = LiveValue(
+                dot: Dot(origin: origin, sequence: UInt64(row.integer(1))),
+                timestamp: HybridTimestamp(rawValue: UInt64(bitPattern: row.integer(2))), value: row.text(3))
+            fields[row.text(4), default: []].append(value)
         }
         return RecordView(collection: key.collection, id: key.record, live: fields, schema: schema)
     }
@@ -36,7 +40,7 @@ enum ShownRow {
     static func replace(_ view: RecordView, _ db: Database, schema: Schema) throws {
         let collection = Int64(view.collection.rawValue)
         try db.cachedStatement(sql: "DELETE FROM shown WHERE collection = ? AND record = ?")
-            .execute(arguments: [collection, view.id.text])
+            .run(.integer(collection), .text(view.id.text))
         guard case .object(let root) = view.json(schema: schema), case .object(let fields)? = root["fields"] else {
             return
         }
@@ -44,16 +48,16 @@ enum ShownRow {
         let insert = try db.cachedStatement(
             sql: "INSERT INTO shown (collection, record, field, value, conflicted) VALUES (?, ?, ?, ?, ?)")
         for (name, json) in fields {
-            let value: (any DatabaseValueConvertible)?
+            let value: SQLValue
             switch json {
-            case .null: value = nil
-            case .bool(let flag): value = flag ? 1 : 0
-            case .number(let text): value = Int64(text).map { $0 as any DatabaseValueConvertible } ?? Double(text)
-            case .string(let text): value = text
-            case .array, .object: value = json.canonical
+            case .null: value = .null
+            case .bool(let flag): value = .integer(flag ? 1 : 0)
+            case .number(let text): value = Int64(text).map(SQLValue.integer) ?? Double(text).map(SQLValue.real) ?? .text(text)
+            case .string(let text): value = .text(text)
+            case .array, .object: value = .text(json.canonical)
             }
-            let conflictCount = conflicts.filter { $0.field == name || $0.field.hasPrefix(name + ".") }.count
-            try insert.execute(arguments: [collection, view.id.text, name, value, conflictCount])
+            let conflictCount = conflicts.isEmpty ? 0 : conflicts.filter { $0.field == name || $0.field.hasPrefix(name + ".") }.count
+            try insert.run(.integer(collection), .text(view.id.text), .text(name), value, .integer(Int64(conflictCount)))
         }
     }
 }

@@ -285,7 +285,7 @@ struct ApplyContext {
                     INSERT INTO records (collection, record, created) VALUES (?, ?, ?)
                     ON CONFLICT (collection, record) DO UPDATE SET created = min(created, excluded.created)
                     """
-            ).execute(arguments: [Int64(key.collection.rawValue), key.record.text, Int64(bitPattern: earliest)])
+            ).run(.integer(Int64(key.collection.rawValue)), .text(key.record.text), .integer(Int64(bitPattern: earliest)))
             let view = try LiveRow.view(of: key, db, origins: origins, schema: schema)
             try ShownRow.replace(view, db, schema: schema)
         }
