@@ -101,7 +101,7 @@ let package = Package(
         .testTarget(name: "WaypostCoreTests", dependencies: ["WaypostCore", "WaypostTesting"]),
         .testTarget(
             name: "WaypostBundleTests",
-            dependencies: ["WaypostCore", "WaypostCrypto", "WaypostTrust", "WaypostBundle"]),
+            dependencies: ["WaypostCore", "WaypostCrypto", "WaypostTrust", "WaypostBundle", "WaypostTesting"]),
         .testTarget(
             name: "WaypostStoreTests",
             dependencies: [

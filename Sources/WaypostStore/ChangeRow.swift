@@ -40,13 +40,29 @@ enum ChangeRow {
         "c.origin, c.sequence, c.timestamp, c.collection, c.record, c.field, c.operation, c.value, c.supersedes"
 
     static func decode(_ row: Row, origins: OriginTable) throws -> Change {
-        guard let origin = origins.node(row[0]) else {
+        try make(
+            origin: row[0], sequence: row[1], timestamp: row[2], collection: row[3], record: row[4], field: row[5],
+            code: row[6], value: row[7], supersedes: (row[8] as Data?).map(Array.init), origins: origins)
+    }
+
+    /// Decodes the same columns from a row read directly (``DirectRow``), for the batches sync sends.
+    static func decode(_ row: DirectRow, origins: OriginTable) throws -> Change {
+        try make(
+            origin: row.integer(0), sequence: row.integer(1), timestamp: row.integer(2), collection: row.integer(3),
+            record: row.text(4), field: row.text(5), code: row.integer(6), value: row.text(7), supersedes: row.blob(8),
+            origins: origins)
+    }
+
+    private static func make(
+        origin: Int64, sequence: Int64, timestamp: Int64, collection: Int64, record: String, field: String, code: Int64,
+        value: String, supersedes blob: [UInt8]?, origins: OriginTable
+    ) throws -> Change {
+        guard let node = origins.node(origin) else {
             throw StoreError(.database, "a change names an unknown origin; the replica is damaged")
         }
-        let value: String = row[7]
-        let supersedes = try decodeDots(row[8])
+        let supersedes = try decodeDots(blob.map { Data($0) })
         let operation: WaypostCore.Operation
-        switch row[6] as Int64 {
+        switch code {
         case 1: operation = .assign(value: value, supersedes: supersedes)
         case 2: operation = .insert(element: value)
         case 3: operation = .remove(element: value, supersedes: supersedes)
@@ -54,12 +70,11 @@ enum ChangeRow {
         case 5: operation = .append(entry: value)
         default: throw StoreError(.database, "a change has an unknown operation; the replica is damaged")
         }
-        guard let collection = RecordCollection(rawValue: UInt8(truncatingIfNeeded: row[3] as Int64)) else {
+        guard let collection = RecordCollection(rawValue: UInt8(truncatingIfNeeded: collection)) else {
             throw StoreError(.database, "a change has an unknown collection; the replica is damaged")
         }
         return Change(
-            dot: Dot(origin: origin, sequence: UInt64(row[1] as Int64)),
-            timestamp: HybridTimestamp(rawValue: UInt64(bitPattern: row[2] as Int64)),
-            collection: collection, record: RecordID(canonical: row[4]), field: row[5], operation: operation)
+            dot: Dot(origin: node, sequence: UInt64(sequence)), timestamp: HybridTimestamp(rawValue: UInt64(bitPattern: timestamp)),
+            collection: collection, record: RecordID(canonical: record), field: field, operation: operation)
     }
 }

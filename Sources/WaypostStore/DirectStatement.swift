@@ -97,6 +97,14 @@ struct DirectRow {
     /// Column `index` (from 0) as an integer.
     func integer(_ index: Int32) -> Int64 { sqlite3_column_int64(statement, index) }
 
+    /// Column `index` as bytes, or nil for NULL.
+    func blob(_ index: Int32) -> [UInt8]? {
+        guard sqlite3_column_type(statement, index) != SQLITE_NULL else { return nil }
+        let count = Int(sqlite3_column_bytes(statement, index))
+        guard count > 0, let bytes = sqlite3_column_blob(statement, index) else { return [] }
+        return Array(UnsafeRawBufferPointer(start: bytes, count: count))
+    }
+
     /// Column `index` as text (empty for NULL).
     func text(_ index: Int32) -> String {
         guard let characters = sqlite3_column_text(statement, index) else { return "" }

@@ -151,20 +151,18 @@ extension SQLiteReplica {
                         arguments: [entry.id, Int64(cut)])
                     upper = endAtSignature ? signed.map(UInt64.init) ?? entry.sequence : cut
                 }
-                let rows = try Row.fetchCursor(
-                    db,
+                try db.cachedStatement(
                     sql: """
                         SELECT \(ChangeRow.columns), k.key, s.signature FROM changes c
                         LEFT JOIN record_keys k ON k.origin = c.origin AND k.introduced = c.sequence
                         LEFT JOIN signatures s ON s.origin = c.origin AND s.sequence = c.sequence
                         WHERE c.origin = ? AND c.sequence > ? AND c.sequence <= ? ORDER BY c.sequence
-                        """,
-                    arguments: [entry.id, Int64(seen[node]), Int64(upper)])
-                while let row = try rows.next() {
+                        """
+                ).forEachRow(.integer(entry.id), .integer(Int64(seen[node])), .integer(Int64(upper))) { row in
                     let change = try ChangeRow.decode(row, origins: origins)
                     batch.changes.append(change)
-                    if let key = row[9] as Data? { batch.recordKeys[change.dot] = Array(key) }
-                    if let signature = row[10] as Data? { batch.signatures[change.dot] = Array(signature) }
+                    if let key = row.blob(9) { batch.recordKeys[change.dot] = key }
+                    if let signature = row.blob(10) { batch.signatures[change.dot] = signature }
                     remaining -= 1
                 }
             }

@@ -19,7 +19,7 @@ public struct SyncLimits: Sendable, Hashable {
     /// Makes limits.
     public init(
         handshakeTimeout: Double = 10, idleTimeout: Double = 60, maximumFrame: Int = 4 << 20, maximumConnections: Int = 64,
-        changesPerBatch: Int = 2000, window: Int = 4
+        changesPerBatch: Int = 4000, window: Int = 4
     ) {
         self.handshakeTimeout = handshakeTimeout
         self.idleTimeout = idleTimeout

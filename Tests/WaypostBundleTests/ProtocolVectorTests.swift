@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import WaypostTesting
 import WaypostCore
 import WaypostCrypto
 import WaypostTrust

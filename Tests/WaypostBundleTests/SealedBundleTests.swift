@@ -1,4 +1,5 @@
 import Testing
+import WaypostTesting
 import WaypostCore
 import WaypostCrypto
 import WaypostTrust

@@ -244,7 +244,7 @@ extension TestNode {
 
 /// A `waypost` command left running while the test does something else.
 final class BackgroundRun: @unchecked Sendable {
-    private let process = Process()
+    private let process: Process
     private let outPath: String
     private let errPath: String
     private let arguments: [String]
@@ -254,19 +254,7 @@ final class BackgroundRun: @unchecked Sendable {
         let capture = node.sandbox.path("run-\(UUID().uuidString.prefix(8))")
         outPath = capture + ".out"
         errPath = capture + ".err"
-        FileManager.default.createFile(atPath: outPath, contents: nil)
-        FileManager.default.createFile(atPath: errPath, contents: nil)
-        process.executableURL = try WaypostProcess.binary.get()
-        process.arguments = arguments
-        process.currentDirectoryURL = node.sandbox.url
-        var environment = ProcessInfo.processInfo.environment
-        environment["HOME"] = node.sandbox.url.path
-        environment["WAYPOST_HOME"] = node.home
-        process.environment = environment
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
-        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
-        try process.run()
+        process = try Process.waypost(arguments, for: node, stdout: outPath, stderr: errPath)
     }
 
     /// Waits for the command to end.

@@ -21,20 +21,8 @@ final class ServeProcess: @unchecked Sendable {
         let capture = node.sandbox.path("serve-\(node.name)-\(UUID().uuidString.prefix(8))")
         let outPath = capture + ".out"
         logPath = capture + ".log"
-        FileManager.default.createFile(atPath: outPath, contents: nil)
-        FileManager.default.createFile(atPath: logPath, contents: nil)
-        process = Process()
-        process.executableURL = try WaypostProcess.binary.get()
-        process.arguments = ["serve", "--listen", "127.0.0.1:\(port)"] + arguments
-        process.currentDirectoryURL = node.sandbox.url
-        var environment = ProcessInfo.processInfo.environment
-        environment["HOME"] = node.sandbox.url.path
-        environment["WAYPOST_HOME"] = node.home
-        process.environment = environment
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
-        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
-        try process.run()
+        process = try Process.waypost(
+            ["serve", "--listen", "127.0.0.1:\(port)"] + arguments, for: node, stdout: outPath, stderr: logPath)
         var listening: String? = nil
         let deadline = Date().addingTimeInterval(20)
         while listening == nil, Date() < deadline, process.isRunning {
@@ -70,6 +58,27 @@ final class ServeProcess: @unchecked Sendable {
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }
+    }
+}
+
+extension Process {
+    /// Starts `waypost arguments` for `node` (its home in `WAYPOST_HOME`, the sandbox as `HOME`), with
+    /// stdout and stderr going to new files at the given paths.
+    static func waypost(_ arguments: [String], for node: TestNode, stdout: String, stderr: String) throws -> Process {
+        let process = Process()
+        for path in [stdout, stderr] { _ = FileManager.default.createFile(atPath: path, contents: nil) }
+        process.executableURL = try WaypostProcess.binary.get()
+        process.arguments = arguments
+        process.currentDirectoryURL = node.sandbox.url
+        var environment = ProcessInfo.processInfo.environment
+        environment["HOME"] = node.sandbox.url.path
+        environment["WAYPOST_HOME"] = node.home
+        process.environment = environment
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: stdout))
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: stderr))
+        try process.run()
+        return process
     }
 }
 

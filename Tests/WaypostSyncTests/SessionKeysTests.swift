@@ -1,4 +1,5 @@
 import Testing
+import WaypostTesting
 import WaypostCrypto
 
 /// The keys of one connection (`Protocol/sync.md` §2): `crypto_kx` between two fresh X25519 key pairs.

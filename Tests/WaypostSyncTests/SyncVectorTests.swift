@@ -1,4 +1,5 @@
 import Testing
+import WaypostTesting
 import WaypostCore
 import WaypostSync
 
@@ -13,7 +14,7 @@ import WaypostSync
         let values: [String: String]
 
         init(_ file: String) throws {
-            values = Dictionary(uniqueKeysWithValues: try ProtocolFiles.values(file).map { ($0.name, $0.value) })
+            values = try ProtocolFiles.values(file)
         }
 
         func text(_ name: String) throws -> String { try #require(values[name], "no \(name) in the vector") }
@@ -176,7 +177,7 @@ import WaypostSync
             "keepalive": .keepalive,
         ]
         let values = try ProtocolFiles.values("sync-messages.txt")
-        #expect(Set(values.map(\.name)) == Set(expected.keys))
+        #expect(Set(values.keys) == Set(expected.keys))
         for (name, hex) in values {
             let bytes = try ProtocolFiles.hexBytes(hex)
             let message = try #require(expected[name], "\(name) is not a message this test knows")
@@ -187,8 +188,7 @@ import WaypostSync
 
     @Test func theMessagesVectorFollowsTheSpecificationByteForByte() throws {
         // A few messages built by hand from sync.md §4.
-        let values = Dictionary(
-            uniqueKeysWithValues: try ProtocolFiles.values("sync-messages.txt").map { ($0.name, $0.value) })
+        let values = try ProtocolFiles.values("sync-messages.txt")
         func bytes(_ name: String) throws -> [UInt8] { try ProtocolFiles.hexBytes(try #require(values[name])) }
         let (i, o, r) = (Nodes.initiator.publicKey.bytes, Nodes.other.publicKey.bytes, Nodes.responder.publicKey.bytes)
         #expect(

@@ -1,24 +1,23 @@
-import Foundation
+public import Foundation
 import Testing
 
 /// The repository's `Protocol/` folder: the specifications and the test vectors in `vectors/`, which other
-/// implementations check themselves against.
-enum ProtocolFiles {
+/// implementations check themselves against. Shared by every suite that checks a vector.
+public enum ProtocolFiles {
     /// `Protocol/`, found from this file's path.
-    static let folder = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent()  // Support
-        .deletingLastPathComponent()  // WaypostBundleTests
-        .deletingLastPathComponent()  // Tests
+    public static let folder = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent()  // WaypostTesting
+        .deletingLastPathComponent()  // Sources
         .deletingLastPathComponent()  // the package
         .appendingPathComponent("Protocol")
 
     /// The text of a file in `Protocol/`, such as `bundle.md` or `vectors/node-id.txt`.
-    static func text(_ path: String) throws -> String {
+    public static func text(_ path: String) throws -> String {
         try String(contentsOf: folder.appendingPathComponent(path), encoding: .utf8)
     }
 
     /// The bytes of a `.hex` vector: hex digit pairs, white space ignored, `#` comments to the end of a line.
-    static func hexFile(_ name: String) throws -> [UInt8] {
+    public static func hexFile(_ name: String) throws -> [UInt8] {
         let digits = try text("vectors/" + name).split(separator: "\n", omittingEmptySubsequences: false)
             .map { line in line.prefix { $0 != "#" } }
             .joined()
@@ -27,7 +26,7 @@ enum ProtocolFiles {
     }
 
     /// The parameters a `.hex` vector gives in comment lines of the form `# NAME: VALUE`.
-    static func hexFileParameters(_ name: String) throws -> [String: String] {
+    public static func hexFileParameters(_ name: String) throws -> [String: String] {
         var parameters: [String: String] = [:]
         for line in try text("vectors/" + name).split(separator: "\n") where line.hasPrefix("# ") {
             let content = line.dropFirst(2)
@@ -41,7 +40,7 @@ enum ProtocolFiles {
     /// The values of a `NAME VALUE` vector file (`trust-chain.txt`, `certificate.txt`): one a line, the value
     /// running to the end of the line; blank lines and `#` comment lines skipped. A name given twice is an
     /// error in the file.
-    static func values(_ name: String) throws -> [String: String] {
+    public static func values(_ name: String) throws -> [String: String] {
         var values: [String: String] = [:]
         for line in try text("vectors/" + name).split(separator: "\n") where !line.hasPrefix("#") {
             guard let space = line.firstIndex(of: " ") else {
@@ -59,7 +58,7 @@ enum ProtocolFiles {
     /// The bytes of the annotated listing in a Markdown file's code block marked `<!-- vector: NAME -->`:
     /// each line is an offset (or blank), the bytes as hex pairs in the columns 8 to 57, and what they mean.
     /// Every offset must be the count of the bytes before it.
-    static func listing(_ name: String, in document: String) throws -> [UInt8] {
+    public static func listing(_ name: String, in document: String) throws -> [UInt8] {
         let lines = try text(document).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         let found = lines.firstIndex(of: "<!-- vector: \(name) -->")
         let marker = try #require(found, "\(document) has no \(name) listing")
@@ -82,7 +81,8 @@ enum ProtocolFiles {
         return bytes
     }
 
-    static func hexBytes(_ digits: String) throws -> [UInt8] {
+    /// The bytes that lower- or upper-case hex `digits` spell.
+    public static func hexBytes(_ digits: String) throws -> [UInt8] {
         let characters = Array(digits)
         try #require(characters.count % 2 == 0, "an odd number of hex digits")
         return try stride(from: 0, to: characters.count, by: 2).map { index in
@@ -91,7 +91,8 @@ enum ProtocolFiles {
         }
     }
 
-    static func hex(_ bytes: [UInt8]) -> String {
+    /// Lower-case hex for `bytes`.
+    public static func hex(_ bytes: [UInt8]) -> String {
         bytes.map { String($0 >> 4, radix: 16) + String($0 & 0xF, radix: 16) }.joined()
     }
 }
