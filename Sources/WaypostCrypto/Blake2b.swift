@@ -81,6 +81,22 @@ public struct Blake2b: Sendable {
         return output
     }
 
+    /// The BLAKE2b hash of the bytes in `buffer`, without copying them into an array first.
+    ///
+    /// - Precondition: as for ``init(outputLength:key:)``.
+    public static func hash(_ buffer: UnsafeRawBufferPointer, outputLength: Int = 32, key: [UInt8]? = nil) -> [UInt8] {
+        checkParameters(outputLength: outputLength, key: key)
+        Sodium.readyOrStop()
+        let key = key ?? []
+        return [UInt8](unsafeUninitializedCapacity: outputLength) { output, count in
+            let outcome = crypto_generichash(
+                output.baseAddress!, outputLength, buffer.baseAddress?.assumingMemoryBound(to: UInt8.self),
+                UInt64(buffer.count), key.isEmpty ? nil : key, key.count)
+            precondition(outcome == 0, "crypto_generichash refused checked parameters")
+            count = outputLength
+        }
+    }
+
     private static func checkParameters(outputLength: Int, key: [UInt8]?) {
         precondition(
             (minimumOutputLength...maximumOutputLength).contains(outputLength),

@@ -25,7 +25,8 @@ public enum ChangeChain {
 
     /// The digest of a value under its record key: BLAKE2b-256 keyed with the record key.
     public static func valueDigest(_ value: String, recordKey: [UInt8]) -> [UInt8] {
-        Blake2b.hash(Array(value.utf8), outputLength: 32, key: recordKey)
+        var value = value
+        return value.withUTF8 { utf8 in Blake2b.hash(UnsafeRawBufferPointer(utf8), outputLength: 32, key: recordKey) }
     }
 
     /// The commitment to a record key that the change introducing it includes in its leaf.
@@ -72,7 +73,19 @@ public enum ChangeChain {
 
     /// The head after a change whose leaf is `leaf`.
     public static func head(after previous: [UInt8], leaf: [UInt8]) -> [UInt8] {
-        Blake2b.hash(headDomain + previous + leaf)
+        // Laid out on the stack: this runs once per change verified.
+        let count = headDomain.count + previous.count + leaf.count
+        return withUnsafeTemporaryAllocation(byteCount: count, alignment: 1) { buffer in
+            var offset = 0
+            func append(_ part: [UInt8]) {
+                part.withUnsafeBytes { buffer.baseAddress!.advanced(by: offset).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+                offset += part.count
+            }
+            append(headDomain)
+            append(previous)
+            append(leaf)
+            return Blake2b.hash(UnsafeRawBufferPointer(buffer))
+        }
     }
 
     /// The bytes an origin signs to vouch for its chain up to `dot`.
