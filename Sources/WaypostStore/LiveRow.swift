@@ -14,6 +14,16 @@ enum LiveRow {
             timestamp: HybridTimestamp(rawValue: UInt64(bitPattern: row[2] as Int64)), value: row[3])
     }
 
+    /// Decodes `origin, sequence, timestamp, value` from a row read directly.
+    static func decode(_ row: DirectRow, origins: OriginTable) throws -> LiveValue {
+        guard let origin = origins.node(row.integer(0)) else {
+            throw StoreError(.database, "a live value names an unknown origin; the replica is damaged")
+        }
+        return LiveValue(
+            dot: Dot(origin: origin, sequence: UInt64(row.integer(1))),
+            timestamp: HybridTimestamp(rawValue: UInt64(bitPattern: row.integer(2))), value: row.text(3))
+    }
+
     /// One record's view, from its live values.
     static func view(of key: FieldAddress.RecordKey, _ db: Database, origins: OriginTable, schema: Schema) throws
         -> RecordView
@@ -22,13 +32,7 @@ enum LiveRow {
         try db.cachedStatement(
             sql: "SELECT origin, sequence, timestamp, value, field FROM live WHERE collection = ? AND record = ?"
         ).forEachRow(.integer(Int64(key.collection.rawValue)), .text(key.record.text)) { row in
-            guard let origin = origins.node(row.integer(0)) else {
-                throw StoreError(.database, "a live value names an unknown origin; the replica is damaged")
-            }
-            let value = LiveValue(
-                dot: Dot(origin: origin, sequence: UInt64(row.integer(1))),
-                timestamp: HybridTimestamp(rawValue: UInt64(bitPattern: row.integer(2))), value: row.text(3))
-            fields[row.text(4), default: []].append(value)
+            fields[row.text(4), default: []].append(try decode(row, origins: origins))
         }
         return RecordView(collection: key.collection, id: key.record, live: fields, schema: schema)
     }

@@ -268,11 +268,13 @@ struct ApplyContext {
 
     /// The live values at one address, as this transaction sees them.
     func liveValues(at address: FieldAddress, _ db: Database) throws -> [LiveValue] {
-        try Row.fetchAll(
-            db.cachedStatement(
-                sql: "SELECT origin, sequence, timestamp, value FROM live WHERE collection = ? AND record = ? AND field = ?"),
-            arguments: [Int64(address.collection.rawValue), address.record.text, address.field]
-        ).map { row in try LiveRow.decode(row, origins: origins) }
+        var values: [LiveValue] = []
+        try db.cachedStatement(
+            sql: "SELECT origin, sequence, timestamp, value FROM live WHERE collection = ? AND record = ? AND field = ?"
+        ).forEachRow(.integer(Int64(address.collection.rawValue)), .text(address.record.text), .text(address.field)) { row in
+            values.append(try LiveRow.decode(row, origins: origins))
+        }
+        return values
     }
 
     /// Recomputes the shown values of every touched record and saves the clock.

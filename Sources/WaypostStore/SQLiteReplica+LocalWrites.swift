@@ -90,9 +90,8 @@ extension SQLiteReplica {
             var head = context.origins.head(of: localNode)
             for write in writes {
                 let record = write.record
-                let exists = try Bool.fetchOne(
-                    db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM records WHERE collection = ? AND record = ?)"),
-                    arguments: [Int64(collection.rawValue), record.text]) ?? false
+                let exists = try db.cachedStatement(sql: "SELECT 1 FROM records WHERE collection = ? AND record = ?")
+                    .hasRow(.integer(Int64(collection.rawValue)), .text(record.text))
                 if write.mustExist && !exists {
                     throw StoreError(.notFound, "no \(collection) \(record) in this replica; see 'waypost \(collection) list'")
                 }
@@ -100,13 +99,18 @@ extension SQLiteReplica {
                     throw StoreError(.alreadyExists, "\(collection) \(record) exists already")
                 }
                 let keyAddress = ApplyContext.RecordKeyAddress(origin: localNode, collection: collection, record: record)
+                var written: Set<String> = []
                 for edit in write.edits {
-                    let address = FieldAddress(collection: collection, record: record, field: edit.path.description)
-                    guard let operation = try edit.operation(seeing: context.liveValues(at: address, db)) else { continue }
+                    let field = edit.path.description
+                    let address = FieldAddress(collection: collection, record: record, field: field)
+                    // A record created here has no live values yet, unless this write set the field already.
+                    let seen = exists || written.contains(field) ? try context.liveValues(at: address, db) : []
+                    written.insert(field)
+                    guard let operation = try edit.operation(seeing: seen) else { continue }
                     let change = Change(
                         dot: Dot(origin: localNode, sequence: context.origins.sequence(of: localNode) + 1),
                         timestamp: context.clock.tick(wallMilliseconds: wall), collection: collection, record: record,
-                        field: edit.path.description, operation: operation)
+                        field: field, operation: operation)
                     let existingKey = try context.recordKey(keyAddress, db)
                     let key = existingKey ?? Random.bytes(ChangeChain.recordKeyLength)
                     head = ChangeChain.head(

@@ -49,6 +49,22 @@ import WaypostTrust
     }
 
     /// Creating a record whose id is taken is refused.
+    /// A field given twice in one new record: the second value supersedes the first (no conflict
+    /// within one write), and two adds to a set both stay.
+    @Test func aFieldGivenTwiceInOneCreateKeepsTheLastValue() throws {
+        try withTemporaryDirectory { directory in
+            let replica = try StoreFixtures.replica(in: directory, keys: me)
+            let (id, _) = try replica.create(
+                .caseFile, edits: StoreFixtures.edits("given_name=Amina", "given_name=Amira", "languages+=ar", "languages+=en"),
+                signer: me)
+            let view = try #require(try replica.view(.caseFile, id))
+            #expect(view.conflicts.isEmpty, "\(view.conflicts)")
+            let json = view.json(schema: schema).canonical
+            #expect(json.contains(#""given_name":"Amira""#), "\(json)")
+            #expect(json.contains(#""languages":["ar","en"]"#), "\(json)")
+        }
+    }
+
     @Test func createRefusesAnIDInUse() throws {
         try withTemporaryDirectory { directory in
             let replica = try StoreFixtures.replica(in: directory, keys: me)
