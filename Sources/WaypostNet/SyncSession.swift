@@ -124,6 +124,7 @@ struct SyncSession: Sendable {
         var bytesSent = 0
         var bytesReceived = 0
         var admitted: NodeID? = nil
+        var recorded: VersionVector? = nil
         var loggedMoved = 0
         var loggedOnce = false
         var lastSend = ContinuousClock.now
@@ -394,11 +395,14 @@ struct SyncSession: Sendable {
                 "caught up", metadata: ["peer": "\(peer!.short)", "sent": "\(progress!.sent)", "received": "\(progress!.received)"])
         }
 
-        func record(caughtUp: Bool) async throws {
-            guard let peer else { return }
+        /// Records what the peer has, and when caught up, the time: once per change of either, since each
+        /// record is a committed write.
+        mutating func record(caughtUp: Bool) async throws {
+            guard let peer, caughtUp || recorded != cursor else { return }
             let replica = context.replica
             let versions = cursor
             try await context.worker.run { try replica.recordSync(with: peer, versions: versions, caughtUp: caughtUp) }
+            recorded = versions
         }
 
         mutating func report() {
