@@ -171,7 +171,7 @@ struct Bench {
             defer { peer.stop() }
             let logger = Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })
             var samples: [Double] = []
-            for run in 0..<5 {
+            for run in 0..<9 {
                 try Workbench.edit(targets, fields: allFields, salt: "d\(run)", on: x, keys: xKeys)
                 let replica = x.replica, address = try PeerAddress(parsing: peer.address), expected = y.id
                 let start = DispatchTime.now().uptimeNanoseconds
