@@ -41,13 +41,21 @@ enum LiveRow {
 /// Writes a record's shown values to the `shown` table behind the SQL views: registers as typed
 /// values (text, integer, real, 0/1), sets, logs and entries as canonical JSON text.
 enum ShownRow {
-    static func replace(_ view: RecordView, _ db: Database, schema: Schema) throws {
+    /// Rewrites the shown values of `fields` (top-level field names) of the record, or of all its fields
+    /// when `fields` is nil: a change to one field leaves the others' rows alone.
+    static func replace(_ view: RecordView, _ db: Database, schema: Schema, fields only: Set<String>? = nil) throws {
         let collection = Int64(view.collection.rawValue)
-        try db.cachedStatement(sql: "DELETE FROM shown WHERE collection = ? AND record = ?")
-            .run(.integer(collection), .text(view.id.text))
-        guard case .object(let root) = view.json(schema: schema), case .object(let fields)? = root["fields"] else {
+        if let only {
+            let delete = try db.cachedStatement(sql: "DELETE FROM shown WHERE collection = ? AND record = ? AND field = ?")
+            for name in only { try delete.run(.integer(collection), .text(view.id.text), .text(name)) }
+        } else {
+            try db.cachedStatement(sql: "DELETE FROM shown WHERE collection = ? AND record = ?")
+                .run(.integer(collection), .text(view.id.text))
+        }
+        guard case .object(let root) = view.json(schema: schema), case .object(var fields)? = root["fields"] else {
             return
         }
+        if let only { fields = fields.filter { only.contains($0.key) } }
         let conflicts = view.conflicts
         let insert = try db.cachedStatement(
             sql: "INSERT INTO shown (collection, record, field, value, conflicted) VALUES (?, ?, ?, ?, ?)")

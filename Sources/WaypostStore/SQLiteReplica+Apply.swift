@@ -71,6 +71,8 @@ struct ApplyContext {
     var clock: HybridClock
     /// The records changed in this transaction, with the earliest timestamp of their changes in it.
     private var touched: [FieldAddress.RecordKey: UInt64] = [:]
+    /// The top-level fields changed in this transaction, by record: only their shown values are rewritten.
+    private var touchedFields: [FieldAddress.RecordKey: Set<Substring>] = [:]
     private var recordKeys: [RecordKeyAddress: [UInt8]] = [:]
     private let schema: Schema
 
@@ -257,6 +259,7 @@ struct ApplyContext {
         try origins.advance(change, head: head, db)
         let key = FieldAddress.RecordKey(collection: change.collection, record: change.record)
         touched[key] = min(touched[key] ?? .max, change.timestamp.rawValue)
+        touchedFields[key, default: []].insert(change.field.prefix { $0 != "." })
     }
 
     /// Signs this node's chain head at `dot` and stores the signature.
@@ -289,9 +292,10 @@ struct ApplyContext {
                     """
             ).run(.integer(Int64(key.collection.rawValue)), .text(key.record.text), .integer(Int64(bitPattern: earliest)))
             let view = try LiveRow.view(of: key, db, origins: origins, schema: schema)
-            try ShownRow.replace(view, db, schema: schema)
+            try ShownRow.replace(view, db, schema: schema, fields: touchedFields[key].map { Set($0.map(String.init)) })
         }
         touched.removeAll()
+        touchedFields.removeAll()
         try origins.save(db)
         try db.execute(
             sql: "UPDATE meta SET value = ? WHERE key = 'clock'", arguments: [Int64(bitPattern: clock.latest.rawValue)])

@@ -187,6 +187,23 @@ extension SQLiteReplica {
         }
     }
 
+    /// Recomputes every record's shown values from its live values (what the `cases` and `services` views
+    /// show): a repair, and in tests the reference that incremental updates are held to.
+    func rebuildShownValues() throws(StoreError) {
+        let schema = self.schema
+        try write { db in
+            let origins = try OriginTable(db)
+            let keys = try Row.fetchAll(db, sql: "SELECT collection, record FROM records").compactMap { row in
+                RecordCollection(rawValue: UInt8(truncatingIfNeeded: row[0] as Int64)).map {
+                    FieldAddress.RecordKey(collection: $0, record: RecordID(canonical: row[1]))
+                }
+            }
+            for key in keys {
+                try ShownRow.replace(try LiveRow.view(of: key, db, origins: origins, schema: schema), db, schema: schema)
+            }
+        }
+    }
+
     /// Counts for `status`.
     public struct Statistics: Sendable, Hashable {
         /// Records per collection.

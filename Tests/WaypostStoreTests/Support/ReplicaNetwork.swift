@@ -422,6 +422,11 @@ struct ReplicaNetwork {
             #expect(try node.replica.conflicts() == conflicts)
             #expect(try node.replica.statistics() == statistics)
             let nodeCaseRows = try viewRows(node.path, "cases")
+            // Shown values kept up field by field equal those recomputed from scratch.
+            let servicesBefore = try viewRows(node.path, "services")
+            try node.replica.rebuildShownValues()
+            #expect(try viewRows(node.path, "cases") == nodeCaseRows, "incremental shown values differ from a rebuild")
+            #expect(try viewRows(node.path, "services") == servicesBefore, "incremental shown values differ from a rebuild")
             #expect(
                 nodeCaseRows == caseRows,
                 "\(Set(nodeCaseRows.flatMap { $0 }).symmetricDifference(caseRows.flatMap { $0 }))")
