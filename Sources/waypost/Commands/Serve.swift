@@ -26,6 +26,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Where to listen, HOST:PORT (port 0 picks a free one).")
     var listen = "0.0.0.0:\(PeerAddress.defaultPort)"
     @OptionGroup var tuning: SyncTuning
+    @Option(help: "Most connections open at once; more sockets are closed at once.")
+    var maxConnections = SyncLimits.standard.maximumConnections
     @Flag(help: ArgumentHelp(
         "Announce this node on the local network and find trusted nodes there.",
         discussion: "Off by default: announcing a node can itself be a risk. An announcement holds only the port and a salted tag that nodes knowing this node's id can recognise."))
@@ -40,7 +42,9 @@ struct Serve: AsyncParsableCommand {
         let (opened, keys, _) = try node.openNodeWithKeys()
         let address = try Failure.report { () throws(SyncError) in try PeerAddress(parsing: listen) }
         let logger = try ProcessLogger.make(level: logLevel)
-        var service = SyncService(replica: opened.replica, keys: keys, listen: address, limits: tuning.limits, logger: logger)
+        var limits = tuning.limits
+        limits.maximumConnections = max(1, maxConnections)
+        var service = SyncService(replica: opened.replica, keys: keys, listen: address, limits: limits, logger: logger)
         if discover {
             let group = try Failure.report { () throws(SyncError) in try PeerAddress(parsing: discoveryGroup) }
             service.discovery = DiscoveryOptions(group: group, interface: discoveryInterface)
@@ -67,14 +71,12 @@ struct Serve: AsyncParsableCommand {
 struct SyncTuning: ParsableArguments {
     @Option(help: "Seconds a new connection has to finish its handshake.") var handshakeTimeout = SyncLimits.standard.handshakeTimeout
     @Option(help: "Seconds of silence before a connection is dropped.") var idleTimeout = SyncLimits.standard.idleTimeout
-    @Option(help: "Most connections open at once.") var maxConnections = SyncLimits.standard.maximumConnections
     @Option(help: ArgumentHelp("Changes per batch.", visibility: .hidden)) var batchChanges = SyncLimits.standard.changesPerBatch
 
     var limits: SyncLimits {
         var limits = SyncLimits.standard
         limits.handshakeTimeout = max(0.1, handshakeTimeout)
         limits.idleTimeout = max(0.5, idleTimeout)
-        limits.maximumConnections = max(1, maxConnections)
         limits.changesPerBatch = max(1, batchChanges)
         return limits
     }
