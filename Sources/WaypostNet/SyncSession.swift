@@ -200,15 +200,12 @@ struct SyncSession: Sendable {
             return result.peer
         }
 
-        /// Refuses (and throws for) a node this one does not trust; records the contact of one it does.
+        /// Refuses (and throws for) a node this one does not trust. (Where and when a trusted one was seen
+        /// is recorded with its versions, by ``record(caughtUp:)``.)
         mutating func checkTrust(of peer: NodeID, refuseInChannel: Bool) async throws {
             let replica = context.replica
             let address = session.address
-            let trusted = try await context.worker.run { () throws -> Bool in
-                guard try replica.trust().trusts(peer) else { return false }
-                try replica.recordContact(with: peer, address: address)
-                return true
-            }
+            let trusted = try await context.worker.run { try replica.trust().trusts(peer) }
             guard trusted else {
                 if refuseInChannel {
                     try? await send(.refuse(.init(.untrusted, "\(context.keys.publicKey.short) does not trust \(peer.short)")))
@@ -400,8 +397,10 @@ struct SyncSession: Sendable {
         mutating func record(caughtUp: Bool) async throws {
             guard let peer, caughtUp || recorded != cursor else { return }
             let replica = context.replica
-            let versions = cursor
-            try await context.worker.run { try replica.recordSync(with: peer, versions: versions, caughtUp: caughtUp) }
+            let versions = cursor, address = session.address
+            try await context.worker.run {
+                try replica.recordSync(with: peer, address: address, versions: versions, caughtUp: caughtUp)
+            }
             recorded = versions
         }
 

@@ -13,25 +13,18 @@ extension SQLiteReplica {
         }
     }
 
-    /// Records that a handshake with `node` succeeded, over a connection with `address`.
-    public func recordContact(with node: NodeID, address: String) throws(StoreError) {
+    /// Records a connection with `node` at `address` (seen now), what it has seen (its versions, as it last
+    /// said), and, when `caughtUp`, that a sync with it just caught up both ways. A named peer's `seen`
+    /// versions move too, as a bundle's would. One transaction, so one commit on the sync's path.
+    public func recordSync(with node: NodeID, address: String, versions: VersionVector, caughtUp: Bool) throws(StoreError) {
         let now = Int64(wallClock())
         try write { db in
+            let key = Data(node.bytes)
             try db.execute(
                 sql: """
                     INSERT INTO contacts (node, last_address, last_seen_at) VALUES (?, ?, ?)
                     ON CONFLICT (node) DO UPDATE SET last_address = excluded.last_address, last_seen_at = excluded.last_seen_at
-                    """, arguments: [Data(node.bytes), address, now])
-        }
-    }
-
-    /// Records what `node` has seen (its versions, as it last said), and, when `caughtUp`, that a sync with
-    /// it just caught up both ways. A named peer's `seen` versions move too, as a bundle's would.
-    public func recordSync(with node: NodeID, versions: VersionVector, caughtUp: Bool) throws(StoreError) {
-        let now = Int64(wallClock())
-        try write { db in
-            let key = Data(node.bytes)
-            try db.execute(sql: "INSERT INTO contacts (node) VALUES (?) ON CONFLICT (node) DO NOTHING", arguments: [key])
+                    """, arguments: [key, address, now])
             if caughtUp {
                 try db.execute(sql: "UPDATE contacts SET last_synced_at = ? WHERE node = ?", arguments: [now, key])
             }
