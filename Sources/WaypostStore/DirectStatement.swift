@@ -20,7 +20,10 @@ enum SQLValue {
 /// `SQLITE_FULL`. The statement is reset after each run, as GRDB expects.
 extension Statement {
     /// Binds `values` to the parameters in order and runs the statement to completion.
-    func run(_ values: SQLValue...) throws {
+    func run(_ values: SQLValue...) throws { try run(values) }
+
+    /// Binds `values` to the parameters in order and runs the statement to completion.
+    func run(_ values: [SQLValue]) throws {
         try bind(values)
         defer { sqlite3_reset(sqliteStatement) }
         var code = sqlite3_step(sqliteStatement)

@@ -24,15 +24,17 @@ enum LiveRow {
             timestamp: HybridTimestamp(rawValue: UInt64(bitPattern: row.integer(2))), value: row.text(3))
     }
 
-    /// One record's view, from its live values.
-    static func view(of key: FieldAddress.RecordKey, _ db: Database, origins: OriginTable, schema: Schema) throws
-        -> RecordView
-    {
+    /// One record's view, from its live values: of all its fields, or of the top-level `fields` given.
+    static func view(
+        of key: FieldAddress.RecordKey, _ db: Database, origins: OriginTable, schema: Schema, fields only: [Substring]? = nil
+    ) throws -> RecordView {
         var fields: [String: [LiveValue]] = [:]
         try db.cachedStatement(
             sql: "SELECT origin, sequence, timestamp, value, field FROM live WHERE collection = ? AND record = ?"
         ).forEachRow(.integer(Int64(key.collection.rawValue)), .text(key.record.text)) { row in
-            fields[row.text(4), default: []].append(try decode(row, origins: origins))
+            let field = row.text(4)
+            if let only, !only.contains(field.prefix { $0 != "." }) { return }
+            fields[field, default: []].append(try decode(row, origins: origins))
         }
         return RecordView(collection: key.collection, id: key.record, live: fields, schema: schema)
     }
@@ -43,19 +45,17 @@ enum LiveRow {
 enum ShownRow {
     /// Rewrites the shown values of `fields` (top-level field names) of the record, or of all its fields
     /// when `fields` is nil: a change to one field leaves the others' rows alone.
-    static func replace(_ view: RecordView, _ db: Database, schema: Schema, fields only: Set<String>? = nil) throws {
+    static func replace(_ view: RecordView, _ db: Database, schema: Schema, fields only: [Substring]? = nil) throws {
         let collection = Int64(view.collection.rawValue)
         if let only {
             let delete = try db.cachedStatement(sql: "DELETE FROM shown WHERE collection = ? AND record = ? AND field = ?")
-            for name in only { try delete.run(.integer(collection), .text(view.id.text), .text(name)) }
+            for name in only { try delete.run(.integer(collection), .text(view.id.text), .text(String(name))) }
         } else {
             try db.cachedStatement(sql: "DELETE FROM shown WHERE collection = ? AND record = ?")
                 .run(.integer(collection), .text(view.id.text))
         }
-        guard case .object(let root) = view.json(schema: schema), case .object(var fields)? = root["fields"] else {
-            return
-        }
-        if let only { fields = fields.filter { only.contains($0.key) } }
+        var fields = view.fieldsJSON(schema: schema)
+        if let only { fields = fields.filter { only.contains(Substring($0.key)) } }
         let conflicts = view.conflicts
         let insert = try db.cachedStatement(
             sql: "INSERT INTO shown (collection, record, field, value, conflicted) VALUES (?, ?, ?, ?, ?)")

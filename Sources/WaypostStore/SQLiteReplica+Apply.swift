@@ -69,10 +69,22 @@ struct ChainedChange {
 struct ApplyContext {
     var origins: OriginTable
     var clock: HybridClock
-    /// The records changed in this transaction, with the earliest timestamp of their changes in it.
-    private var touched: [FieldAddress.RecordKey: UInt64] = [:]
-    /// The top-level fields changed in this transaction, by record: only their shown values are rewritten.
-    private var touchedFields: [FieldAddress.RecordKey: Set<Substring>] = [:]
+    /// The records changed in this transaction, with the earliest timestamp of their changes in it and
+    /// the top-level fields changed (only their shown values are rewritten).
+    private var touched: [FieldAddress.RecordKey: Touch] = [:]
+
+    /// What one transaction did to one record.
+    struct Touch {
+        var earliest = UInt64.max
+        /// A few names at most, so a list searched in order is cheaper than a set.
+        var fields: [Substring] = []
+
+        mutating func note(_ change: Change) {
+            earliest = min(earliest, change.timestamp.rawValue)
+            let field = change.field.prefix { $0 != "." }
+            if !fields.contains(field) { fields.append(field) }
+        }
+    }
     private var recordKeys: [RecordKeyAddress: [UInt8]] = [:]
     private let schema: Schema
 
@@ -236,13 +248,15 @@ struct ApplyContext {
         }
         for dot in change.operation.supersedes {
             let supersededOrigin = try origins.id(of: dot.origin, db)
-            let arguments: StatementArguments = [collection, record, change.field, supersededOrigin, Int64(dot.sequence)]
+            let values: [SQLValue] = [
+                .integer(collection), .text(record), .text(change.field), .integer(supersededOrigin), .integer(Int64(dot.sequence)),
+            ]
             try db.cachedStatement(
                 sql: "INSERT OR IGNORE INTO superseded (collection, record, field, origin, sequence) VALUES (?, ?, ?, ?, ?)"
-            ).execute(arguments: arguments)
+            ).run(values)
             try db.cachedStatement(
                 sql: "DELETE FROM live WHERE collection = ? AND record = ? AND field = ? AND origin = ? AND sequence = ?"
-            ).execute(arguments: arguments)
+            ).run(values)
         }
         if let value = change.liveValue {
             // Live unless a change already applied superseded it (one that arrived first by another path).
@@ -258,8 +272,7 @@ struct ApplyContext {
         }
         try origins.advance(change, head: head, db)
         let key = FieldAddress.RecordKey(collection: change.collection, record: change.record)
-        touched[key] = min(touched[key] ?? .max, change.timestamp.rawValue)
-        touchedFields[key, default: []].insert(change.field.prefix { $0 != "." })
+        touched[key, default: Touch()].note(change)
     }
 
     /// Signs this node's chain head at `dot` and stores the signature.
@@ -282,7 +295,10 @@ struct ApplyContext {
 
     /// Recomputes the shown values of every touched record and saves the clock.
     mutating func finish(_ db: Database) throws {
-        for (key, earliest) in touched.sorted(by: { $0.key < $1.key }) {
+        for (key, touch) in touched.sorted(by: { $0.key < $1.key }) {
+            let collection = Int64(key.collection.rawValue), record = key.record.text
+            let isNew = try !db.cachedStatement(sql: "SELECT 1 FROM records WHERE collection = ? AND record = ?")
+                .hasRow(.integer(collection), .text(record))
             // The earliest timestamp of any change to the record, not the first one applied here, so
             // that `created_at` does not depend on the order changes arrived in.
             try db.cachedStatement(
@@ -290,12 +306,13 @@ struct ApplyContext {
                     INSERT INTO records (collection, record, created) VALUES (?, ?, ?)
                     ON CONFLICT (collection, record) DO UPDATE SET created = min(created, excluded.created)
                     """
-            ).run(.integer(Int64(key.collection.rawValue)), .text(key.record.text), .integer(Int64(bitPattern: earliest)))
-            let view = try LiveRow.view(of: key, db, origins: origins, schema: schema)
-            try ShownRow.replace(view, db, schema: schema, fields: touchedFields[key].map { Set($0.map(String.init)) })
+            ).run(.integer(collection), .text(record), .integer(Int64(bitPattern: touch.earliest)))
+            // A new record's shown values are written whole; an existing one's only where it changed.
+            let only = isNew ? nil : touch.fields
+            let view = try LiveRow.view(of: key, db, origins: origins, schema: schema, fields: only)
+            try ShownRow.replace(view, db, schema: schema, fields: only)
         }
         touched.removeAll()
-        touchedFields.removeAll()
         try origins.save(db)
         try db.execute(
             sql: "UPDATE meta SET value = ? WHERE key = 'clock'", arguments: [Int64(bitPattern: clock.latest.rawValue)])

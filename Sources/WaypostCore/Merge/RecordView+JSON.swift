@@ -8,6 +8,24 @@ extension RecordView {
     /// same changes print the same bytes.
     public func json(schema: Schema, includePrivate: Bool = true) -> JSONValue {
         let collectionSchema = schema[collection]
+        let fieldsJSON = fieldsJSON(schema: schema, includePrivate: includePrivate)
+        var conflictsJSON: [String: JSONValue] = [:]
+        for (field, values) in conflicts {
+            if !includePrivate, let spec = try? collectionSchema.resolve(field), !spec.field.isPublic { continue }
+            conflictsJSON[field] = .array(values.map(RecordView.versionJSON))
+        }
+        return .object([
+            "collection": .string(collection.name),
+            "id": .string(id.text),
+            "fields": .object(fieldsJSON),
+            "conflicts": .object(conflictsJSON),
+        ])
+    }
+
+    /// The `fields` member of ``json(schema:includePrivate:)`` alone: each field's shown value, typed.
+    /// What the `shown` table stores, without rendering the conflicts.
+    public func fieldsJSON(schema: Schema, includePrivate: Bool = true) -> [String: JSONValue] {
+        let collectionSchema = schema[collection]
         var fieldsJSON: [String: JSONValue] = [:]
         for (name, value) in fields {
             guard let spec = try? collectionSchema.field(named: name) else { continue }
@@ -34,17 +52,7 @@ extension RecordView {
                 fieldsJSON[name] = .object(entriesJSON)
             }
         }
-        var conflictsJSON: [String: JSONValue] = [:]
-        for (field, values) in conflicts {
-            if !includePrivate, let spec = try? collectionSchema.resolve(field), !spec.field.isPublic { continue }
-            conflictsJSON[field] = .array(values.map(RecordView.versionJSON))
-        }
-        return .object([
-            "collection": .string(collection.name),
-            "id": .string(id.text),
-            "fields": .object(fieldsJSON),
-            "conflicts": .object(conflictsJSON),
-        ])
+        return fieldsJSON
     }
 
     /// One concurrent value: `value`, `origin` (node id), `sequence`, `at` (ISO 8601).
