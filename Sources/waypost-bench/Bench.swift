@@ -39,16 +39,17 @@ struct Bench {
         defer { bench.remove() }
         var rows: [Row] = []
 
-        log("ceiling: upserting \(cases * fields) rows, \(runs) runs")
-        let ceiling = Measurement(samples: try (0..<runs).map { _ in
-            try Ceiling.upsert(entities: cases, fields: fields, valueLength: 24, directory: bench.directory)
-        })
-        let ceilingRate = changes / ceiling.median
+        // The ceiling: a plain SQLite UPSERT of the same rows, measured before each run of the figures it
+        // is compared with (targets 1, 2 and 3).
+        let directory = bench.directory
+        let upsert: (Int) throws -> Double = { _ in
+            try Ceiling.upsert(entities: cases, fields: fields, valueLength: 24, directory: directory)
+        }
 
         // 3. Local writes through the library API, 1,000 cases per transaction.
-        log("3: creating \(cases) cases through the library, \(runs) runs")
+        log("3: creating \(cases) cases through the library, \(runs) runs, each after a ceiling run")
         var source: (Node, SigningKeyPair, [RecordID])?
-        let local = try Measurement.seconds(runs: runs) { _ in
+        let (local, ceiling) = try Measurement.interleaved(runs: runs, reference: upsert) { _ in
             let (node, keys) = try bench.node("writer")
             let ids = try Workbench.createCases(cases, on: node, keys: keys)
             source = (node, keys, ids)
@@ -66,14 +67,16 @@ struct Bench {
         try Workbench.pair(a, b0)
         _ = try a.exportBundle(for: ["peer-\(b0.id.short)"], all: true, to: bundlePath, keys: aKeys)
         let empty = try bench.copy(b0, as: "receiver-empty")
-        log("1: importing \(cases * fields) changes into an empty replica, \(runs) runs")
+        log("1: importing \(cases * fields) changes into an empty replica, \(runs) runs, each after a ceiling run")
         var imported: Node?
-        let importing = try Measurement.seconds(runs: runs) { run in
-            let target = run == 0 ? b0 : try bench.copy(empty, as: "receiver-\(run)")
-            _ = try target.importBundle(from: bundlePath, keys: b0Keys)
-            imported = target
+        var targets: [Node] = [b0]
+        for run in 1..<runs { targets.append(try bench.copy(empty, as: "receiver-\(run)")) }
+        let (importing, importCeiling) = try Measurement.interleaved(runs: runs, reference: upsert) { run in
+            _ = try targets[run].importBundle(from: bundlePath, keys: b0Keys)
+            imported = targets[run]
         }
         let importRate = changes / importing.median
+        let ceilingRate = changes / importCeiling.median
         rows.append(
             Row(
                 number: 1, what: "merge \(cases * fields) field changes into an empty replica",
@@ -128,17 +131,19 @@ struct Bench {
         try a.replica.recordSeen(by: full.id, try full.replica.versions())
         _ = try a.exportBundle(for: ["peer-\(full.id.short)"], all: false, to: editsPath, keys: aKeys)
         let editedChanges = Double(ids.count * allFields.count)
-        log("2: importing \(Int(editedChanges)) concurrent changes into a full replica, \(runs) runs")
-        let concurrent = try Measurement.seconds(runs: runs) { run in
-            let target = try bench.copy(full, as: "full-\(run)")
-            _ = try target.importBundle(from: editsPath, keys: b0Keys)
+        log("2: importing \(Int(editedChanges)) concurrent changes into a full replica, \(runs) runs, each after a ceiling run")
+        let fulls = try (0..<runs).map { run in try bench.copy(full, as: "full-\(run)") }
+        let (concurrent, concurrentCeiling) = try Measurement.interleaved(runs: runs, reference: upsert) { run in
+            _ = try fulls[run].importBundle(from: editsPath, keys: b0Keys)
         }
         let concurrentRate = editedChanges / concurrent.median
+        let concurrentCeilingRate = changes / concurrentCeiling.median
         rows.append(
             Row(
                 number: 2, what: "merge \(Int(editedChanges)) changes into a full replica, half conflicting",
-                figure: String(format: "%.0f changes/s", concurrentRate), ceiling: String(format: "%.0f rows/s", ceilingRate),
-                ratio: concurrentRate / ceilingRate, target: ">= 0.4x", passes: concurrentRate / ceilingRate >= 0.4,
+                figure: String(format: "%.0f changes/s", concurrentRate),
+                ceiling: String(format: "%.0f rows/s", concurrentCeilingRate), ratio: concurrentRate / concurrentCeilingRate,
+                target: ">= 0.4x", passes: concurrentRate / concurrentCeilingRate >= 0.4,
                 detail: Report.seconds(concurrent)))
 
         // 4 and 6. A small delta end to end, with a small and a large replica underneath.
