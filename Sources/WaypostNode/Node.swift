@@ -5,27 +5,36 @@ public import WaypostCrypto
 public import WaypostStore
 
 /// A Waypost node as one process sees it: its home directory, its replica, and (when a command needs
-/// to sign or decrypt) its identity key.
+/// to sign, decrypt bundles or read personal data) its identity key.
+///
+/// The replica's values are encrypted under a key derived from the identity key (``WaypostCrypto/StorageKey``),
+/// so a node opened with ``open(home:)`` (no passphrase) can read counts, peers and origins but no
+/// value; ``open(home:passphrase:)`` unlocks everything.
 public final class Node: Sendable {
     /// Where the node's files are.
     public let home: NodeHome
     /// The replica.
     public let replica: SQLiteReplica
+    /// The identity key, when the node was opened with its passphrase.
+    private let identity: SigningKeyPair?
     /// This node's id.
     public var id: NodeID { replica.localNode }
 
-    private init(home: NodeHome, replica: SQLiteReplica) {
+    private init(home: NodeHome, replica: SQLiteReplica, identity: SigningKeyPair?) {
         self.home = home
         self.replica = replica
+        self.identity = identity
     }
 
     /// Creates a node: the home directory (mode 0700), a new identity key (mode 0600, under
-    /// `passphrase` when one is given) and an empty replica.
+    /// `passphrase`) and an empty replica whose values are encrypted under a key derived from it.
     ///
+    /// - Parameter passphrase: protects the identity key and, through it, every value of the replica;
+    ///   nil only for tests and tools that need an unprotected node.
     /// - Parameter limits: how hard Argon2id works on the passphrase; the default except in tests.
     /// - Throws: ``NodeError`` `alreadyInitialised` if the home holds a node; nothing is overwritten.
     public static func initialize(
-        home: NodeHome, name: String, passphrase: String? = nil, limits: PassphraseLimits = .interactive
+        home: NodeHome, name: String, passphrase: String?, limits: PassphraseLimits = .interactive
     ) throws(NodeError) -> Node {
         let files = FileManager.default
         if files.fileExists(atPath: home.identityPath) || files.fileExists(atPath: home.replicaPath) {
@@ -48,26 +57,50 @@ public final class Node: Sendable {
             throw NodeError(.file, "could not create the node in \(home.path): \(error)")
         }
         do {
-            let replica = try SQLiteReplica.create(at: home.replicaPath, localNode: pair.publicKey, name: name)
-            return Node(home: home, replica: replica)
+            let replica = try SQLiteReplica.create(
+                at: home.replicaPath, localNode: pair.publicKey, name: name, storageKey: StorageKey(derivedFrom: pair))
+            return Node(home: home, replica: replica, identity: pair)
         } catch {
             try? files.removeItem(atPath: home.identityPath)
             throw NodeError(.file, error.message, cause: error)
         }
     }
 
-    /// Opens the node in `home`. The identity key is not read until ``signingKeys(passphrase:)``.
+    /// Opens the node in `home` without its keys: what holds no personal data can be read (counts, peers,
+    /// origins, networks); values cannot.
     ///
-    /// - Throws: ``NodeError`` `noNode` if there is none.
+    /// - Throws: ``NodeError`` `noNode` if there is none; `locked` if the replica must first be encrypted
+    ///   (it was written by an older Waypost), which needs ``open(home:passphrase:)``.
     public static func open(home: NodeHome) throws(NodeError) -> Node {
+        try open(home: home, identity: nil)
+    }
+
+    /// Opens the node in `home` with its identity key, asking for the passphrase if the key is under one:
+    /// everything can be read and written.
+    ///
+    /// - Throws: ``NodeError`` `noNode` if there is none; `wrongPassphrase` or `identity` if the key does not
+    ///   open or does not belong to the replica.
+    public static func open(home: NodeHome, passphrase: () throws(CryptoError) -> String) throws(NodeError) -> Node {
         guard FileManager.default.fileExists(atPath: home.replicaPath) else {
             throw NodeError(.noNode, "no Waypost node in \(home.path); create one with 'waypost init --name NAME'")
         }
-        do {
-            return Node(home: home, replica: try SQLiteReplica.open(at: home.replicaPath))
-        } catch {
-            throw NodeError(.file, error.message, cause: error)
+        return try open(home: home, identity: try KeyFile.open(home.identityPath, passphrase: passphrase))
+    }
+
+    private static func open(home: NodeHome, identity: SigningKeyPair?) throws(NodeError) -> Node {
+        guard FileManager.default.fileExists(atPath: home.replicaPath) else {
+            throw NodeError(.noNode, "no Waypost node in \(home.path); create one with 'waypost init --name NAME'")
         }
+        let replica: SQLiteReplica
+        do {
+            replica = try SQLiteReplica.open(at: home.replicaPath, storageKey: identity.map(StorageKey.init(derivedFrom:)))
+        } catch {
+            throw NodeError(error.code == .locked ? .locked : .file, error.message, cause: error)
+        }
+        if let identity, identity.publicKey != replica.localNode {
+            throw NodeError(.identity, "the identity key in \(home.path) does not belong to its replica; restore the right key")
+        }
+        return Node(home: home, replica: replica, identity: identity)
     }
 
     /// Whether the identity key is under a passphrase.
@@ -79,6 +112,7 @@ public final class Node: Sendable {
     ///
     /// - Throws: ``NodeError`` `identity` for a missing, damaged or foreign key, or a wrong passphrase.
     public func signingKeys(passphrase: () throws(CryptoError) -> String) throws(NodeError) -> SigningKeyPair {
+        if let identity { return identity }
         let pair = try KeyFile.open(home.identityPath, passphrase: passphrase)
         guard pair.publicKey == id else {
             throw NodeError(.identity, "the identity key in \(home.path) does not belong to its replica; restore the right key")

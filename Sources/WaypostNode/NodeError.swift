@@ -21,6 +21,8 @@ public struct NodeError: Error, Sendable, CustomStringConvertible {
         case untrusted
         /// Network membership: no such network, or this node may not enroll in it.
         case network
+        /// The command needs the node's passphrase: the replica's values are encrypted at rest.
+        case locked
     }
 
     /// What kind of problem.

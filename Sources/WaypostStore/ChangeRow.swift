@@ -39,21 +39,36 @@ enum ChangeRow {
     static let columns =
         "c.origin, c.sequence, c.timestamp, c.collection, c.record, c.field, c.operation, c.value, c.supersedes"
 
-    static func decode(_ row: Row, origins: OriginTable) throws -> Change {
-        try make(
-            origin: row[0], sequence: row[1], timestamp: row[2], collection: row[3], record: row[4], field: row[5],
-            code: row[6], value: row[7], supersedes: (row[8] as Data?).map(Array.init), origins: origins)
+    static func decode(_ row: Row, origins: OriginTable, keyring: Keyring, _ db: Database) throws -> Change {
+        let origin: Int64 = row[0], sequence: Int64 = row[1], collection: Int64 = row[3], record: String = row[4]
+        let sealed: Data = row[7]
+        let value = try sealed.withUnsafeBytes {
+            try keyring.openValue($0, of: try recordKey(collection, record), origin: origin, sequence: sequence, db)
+        }
+        return try make(
+            origin: origin, sequence: sequence, timestamp: row[2], collection: collection, record: record, field: row[5],
+            code: row[6], value: value, supersedes: (row[8] as Data?).map(Array.init), origins: origins)
     }
 
     /// Decodes the same columns from a row read directly (``DirectRow``), for the batches sync sends.
-    static func decode(_ row: DirectRow, origins: OriginTable) throws -> Change {
-        try make(
-            origin: row.integer(0), sequence: row.integer(1), timestamp: row.integer(2), collection: row.integer(3),
-            record: row.text(4), field: row.text(5), code: row.integer(6), value: row.text(7), supersedes: row.blob(8),
-            origins: origins)
+    static func decode(_ row: DirectRow, origins: OriginTable, keyring: Keyring, _ db: Database) throws -> Change {
+        let origin = row.integer(0), sequence = row.integer(1), collection = row.integer(3), record = row.text(4)
+        let value = try row.withBlob(7) {
+            try keyring.openValue($0, of: try recordKey(collection, record), origin: origin, sequence: sequence, db)
+        }
+        return try make(
+            origin: origin, sequence: sequence, timestamp: row.integer(2), collection: collection, record: record,
+            field: row.text(5), code: row.integer(6), value: value, supersedes: row.blob(8), origins: origins)
     }
 
-    private static func make(
+    static func recordKey(_ collection: Int64, _ record: String) throws -> FieldAddress.RecordKey {
+        guard let collection = RecordCollection(rawValue: UInt8(truncatingIfNeeded: collection)) else {
+            throw StoreError(.database, "a change has an unknown collection; the replica is damaged")
+        }
+        return FieldAddress.RecordKey(collection: collection, record: RecordID(canonical: record))
+    }
+
+    static func make(
         origin: Int64, sequence: Int64, timestamp: Int64, collection: Int64, record: String, field: String, code: Int64,
         value: String, supersedes blob: [UInt8]?, origins: OriginTable
     ) throws -> Change {

@@ -108,6 +108,14 @@ struct DirectRow {
         return Array(UnsafeRawBufferPointer(start: bytes, count: count))
     }
 
+    /// Calls `body` with column `index`'s bytes in place (empty for NULL), without copying them.
+    func withBlob<T>(_ index: Int32, _ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T {
+        let bytes = sqlite3_column_blob(statement, index)
+        let count = Int(sqlite3_column_bytes(statement, index))
+        guard count > 0, let bytes else { return try body(UnsafeRawBufferPointer(start: nil, count: 0)) }
+        return try body(UnsafeRawBufferPointer(start: bytes, count: count))
+    }
+
     /// Column `index` as text (empty for NULL).
     func text(_ index: Int32) -> String {
         guard let characters = sqlite3_column_text(statement, index) else { return "" }

@@ -4,29 +4,39 @@ import WaypostCore
 
 /// Reads rows of the `live` table into ``WaypostCore/LiveValue``s and record views.
 enum LiveRow {
-    /// Decodes `origin, sequence, timestamp, value`.
-    static func decode(_ row: Row, origins: OriginTable) throws -> LiveValue {
-        guard let origin = origins.node(row[0]) else {
+    /// Decodes `origin, sequence, timestamp, value` of a live value of `record`, opening the value.
+    static func decode(_ row: Row, origins: OriginTable, keyring: Keyring, record: FieldAddress.RecordKey, _ db: Database) throws
+        -> LiveValue
+    {
+        let origin: Int64 = row[0], sequence: Int64 = row[1]
+        guard let node = origins.node(origin) else {
             throw StoreError(.database, "a live value names an unknown origin; the replica is damaged")
         }
+        let sealed: Data = row[3]
+        let value = try sealed.withUnsafeBytes { try keyring.openValue($0, of: record, origin: origin, sequence: sequence, db) }
         return LiveValue(
-            dot: Dot(origin: origin, sequence: UInt64(row[1] as Int64)),
-            timestamp: HybridTimestamp(rawValue: UInt64(bitPattern: row[2] as Int64)), value: row[3])
+            dot: Dot(origin: node, sequence: UInt64(sequence)), timestamp: HybridTimestamp(rawValue: UInt64(bitPattern: row[2] as Int64)),
+            value: value)
     }
 
     /// Decodes `origin, sequence, timestamp, value` from a row read directly.
-    static func decode(_ row: DirectRow, origins: OriginTable) throws -> LiveValue {
-        guard let origin = origins.node(row.integer(0)) else {
+    static func decode(_ row: DirectRow, origins: OriginTable, keyring: Keyring, record: FieldAddress.RecordKey, _ db: Database)
+        throws -> LiveValue
+    {
+        let origin = row.integer(0), sequence = row.integer(1)
+        guard let node = origins.node(origin) else {
             throw StoreError(.database, "a live value names an unknown origin; the replica is damaged")
         }
+        let value = try row.withBlob(3) { try keyring.openValue($0, of: record, origin: origin, sequence: sequence, db) }
         return LiveValue(
-            dot: Dot(origin: origin, sequence: UInt64(row.integer(1))),
-            timestamp: HybridTimestamp(rawValue: UInt64(bitPattern: row.integer(2))), value: row.text(3))
+            dot: Dot(origin: node, sequence: UInt64(sequence)), timestamp: HybridTimestamp(rawValue: UInt64(bitPattern: row.integer(2))),
+            value: value)
     }
 
     /// One record's view, from its live values: of all its fields, or of the top-level `fields` given.
     static func view(
-        of key: FieldAddress.RecordKey, _ db: Database, origins: OriginTable, schema: Schema, fields only: [Substring]? = nil
+        of key: FieldAddress.RecordKey, _ db: Database, origins: OriginTable, keyring: Keyring, schema: Schema,
+        fields only: [Substring]? = nil
     ) throws -> RecordView {
         var fields: [String: [LiveValue]] = [:]
         try db.cachedStatement(
@@ -34,7 +44,7 @@ enum LiveRow {
         ).forEachRow(.integer(Int64(key.collection.rawValue)), .text(key.record.text)) { row in
             let field = row.text(4)
             if let only, !only.contains(field.prefix { $0 != "." }) { return }
-            fields[field, default: []].append(try decode(row, origins: origins))
+            fields[field, default: []].append(try decode(row, origins: origins, keyring: keyring, record: key, db))
         }
         return RecordView(collection: key.collection, id: key.record, live: fields, schema: schema)
     }
@@ -45,7 +55,9 @@ enum LiveRow {
 enum ShownRow {
     /// Rewrites the shown values of `fields` (top-level field names) of the record, or of all its fields
     /// when `fields` is nil: a change to one field leaves the others' rows alone.
-    static func replace(_ view: RecordView, _ db: Database, schema: Schema, fields only: [Substring]? = nil) throws {
+    static func replace(
+        _ view: RecordView, _ db: Database, schema: Schema, keyring: Keyring, fields only: [Substring]? = nil
+    ) throws {
         let collection = Int64(view.collection.rawValue)
         if let only {
             let delete = try db.cachedStatement(sql: "DELETE FROM shown WHERE collection = ? AND record = ? AND field = ?")
@@ -69,7 +81,42 @@ enum ShownRow {
             case .array, .object: value = .text(json.canonical)
             }
             let conflictCount = conflicts.isEmpty ? 0 : conflicts.filter { $0.field == name || $0.field.hasPrefix(name + ".") }.count
-            try insert.run(.integer(collection), .text(view.id.text), .text(name), value, .integer(Int64(conflictCount)))
+            let record = FieldAddress.RecordKey(collection: view.collection, record: view.id)
+            try insert.run(
+                .integer(collection), .text(view.id.text), .text(name), try seal(value, of: record, field: name, keyring: keyring, db),
+                .integer(Int64(conflictCount)))
+        }
+    }
+
+    /// Seals a shown value under its record's key, with the field's name as associated data: one type byte
+    /// (`i` integer, `r` real, `t` text) and the value (8 bytes little-endian, or UTF-8). NULL stays NULL.
+    static func seal(_ value: SQLValue, of record: FieldAddress.RecordKey, field: String, keyring: Keyring, _ db: Database) throws
+        -> SQLValue
+    {
+        var plain: [UInt8]
+        switch value {
+        case .null: return .null
+        case .integer(let number): plain = [UInt8(ascii: "i")] + withUnsafeBytes(of: number.littleEndian) { Array($0) }
+        case .real(let number): plain = [UInt8(ascii: "r")] + withUnsafeBytes(of: number.bitPattern.littleEndian) { Array($0) }
+        case .text(let text): plain = [UInt8(ascii: "t")] + Array(text.utf8)
+        case .blob(let bytes): plain = [UInt8(ascii: "b")] + bytes
+        }
+        defer { for index in plain.indices { plain[index] = 0 } }
+        return .blob(try keyring.sealRandomized(plain, of: record, associatedData: Array(field.utf8), db))
+    }
+
+    /// The value ``seal(_:of:field:keyring:_:)`` sealed, from its plaintext.
+    static func unsealed(_ plain: [UInt8]) -> SQLValue? {
+        guard let type = plain.first else { return nil }
+        let body = plain.dropFirst()
+        switch type {
+        case UInt8(ascii: "i") where body.count == 8:
+            return .integer(Int64(littleEndian: body.withUnsafeBytes { $0.loadUnaligned(as: Int64.self) }))
+        case UInt8(ascii: "r") where body.count == 8:
+            return .real(Double(bitPattern: UInt64(littleEndian: body.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) })))
+        case UInt8(ascii: "t"): return .text(String(decoding: body, as: UTF8.self))
+        case UInt8(ascii: "b"): return .blob(Array(body))
+        default: return nil
         }
     }
 }

@@ -6,7 +6,7 @@ import WaypostCore
 /// of order), or after its last signature, kept until what they need arrives. Nothing in it is part
 /// of the replica's state; it is verified when it is applied.
 enum PendingTable {
-    static func load(_ origin: NodeID, _ db: Database, origins: OriginTable) throws -> [UInt64: ChainedChange] {
+    static func load(_ origin: NodeID, _ db: Database, origins: OriginTable, keyring: Keyring) throws -> [UInt64: ChainedChange] {
         guard let id = origins.byNode[origin]?.id else { return [:] }
         var result: [UInt64: ChainedChange] = [:]
         let rows = try Row.fetchAll(
@@ -14,22 +14,40 @@ enum PendingTable {
                 sql: "SELECT \(ChangeRow.columns), c.record_key, c.signature FROM pending c WHERE c.origin = ?"),
             arguments: [id])
         for row in rows {
-            let change = try ChangeRow.decode(row, origins: origins)
+            let sequence: Int64 = row[1], collection: Int64 = row[3], recordText: String = row[4]
+            let record = try ChangeRow.recordKey(collection, recordText)
+            let data = associatedData(origin: id, sequence: sequence)
+            let value = try keyring.openRandomized(Array(row[7] as Data), of: record, associatedData: data + [1], db)
+            let recordKey = try (row[9] as Data?).map { try keyring.openRandomized(Array($0), of: record, associatedData: data + [2], db) }
+            let change = try ChangeRow.make(
+                origin: id, sequence: sequence, timestamp: row[2], collection: collection, record: recordText, field: row[5],
+                code: row[6], value: String(decoding: value, as: UTF8.self), supersedes: (row[8] as Data?).map(Array.init),
+                origins: origins)
             result[change.dot.sequence] = ChainedChange(
-                change: change, recordKey: (row[9] as Data?).map(Array.init), signature: (row[10] as Data?).map(Array.init))
+                change: change, recordKey: recordKey, signature: (row[10] as Data?).map(Array.init))
         }
         return result
     }
 
+    /// What a pending value is bound to besides its record: its dot (origin row id and sequence, little-endian).
+    private static func associatedData(origin: Int64, sequence: Int64) -> [UInt8] {
+        withUnsafeBytes(of: origin.littleEndian) { Array($0) } + withUnsafeBytes(of: sequence.littleEndian) { Array($0) }
+    }
+
     /// Makes `changes` the origin's whole pending set.
-    static func replace(_ origin: NodeID, with changes: [UInt64: ChainedChange], _ db: Database, origins: inout OriginTable)
-        throws
-    {
+    static func replace(
+        _ origin: NodeID, with changes: [UInt64: ChainedChange], _ db: Database, origins: inout OriginTable, keyring: Keyring
+    ) throws {
         try discard(origin, db, origins: &origins)
         guard !changes.isEmpty else { return }
         let id = try origins.id(of: origin, db)
         for (_, chained) in changes.sorted(by: { $0.key < $1.key }) {
             let change = chained.change
+            let sequence = Int64(change.dot.sequence)
+            let record = FieldAddress.RecordKey(collection: change.collection, record: change.record)
+            let data = associatedData(origin: id, sequence: sequence)
+            let value = try keyring.sealRandomized(Array(change.operation.argument.utf8), of: record, associatedData: data + [1], db)
+            let recordKey = try chained.recordKey.map { try keyring.sealRandomized($0, of: record, associatedData: data + [2], db) }
             try db.cachedStatement(
                 sql: """
                     INSERT INTO pending (origin, sequence, timestamp, collection, record, field, operation, value,
@@ -37,10 +55,10 @@ enum PendingTable {
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """
             ).execute(arguments: [
-                id, Int64(change.dot.sequence), Int64(bitPattern: change.timestamp.rawValue),
+                id, sequence, Int64(bitPattern: change.timestamp.rawValue),
                 Int64(change.collection.rawValue), change.record.text, change.field, ChangeRow.code(of: change.operation),
-                change.operation.argument, ChangeRow.encode(change.operation.supersedes),
-                chained.recordKey.map { Data($0) }, chained.signature.map { Data($0) },
+                Data(value), ChangeRow.encode(change.operation.supersedes),
+                recordKey.map { Data($0) }, chained.signature.map { Data($0) },
             ])
         }
     }

@@ -1,5 +1,6 @@
 import GRDB
 import WaypostCore
+import WaypostCrypto
 
 /// The replica's tables, created by GRDB's `DatabaseMigrator` (which records each applied migration
 /// in `grdb_migrations`), and its read-only views, rebuilt from ``WaypostCore/Schema`` on every open so
@@ -19,8 +20,15 @@ import WaypostCore
 /// - `networks`, `certificates`: the networks joined and the membership certificates held.
 /// - `contacts`, `contact_versions`: every node this one has synced with over the network, where and
 ///   when, and what it had seen at the last sync.
+/// - `record_vault`: each record's key, sealed under the storage key; every value above is sealed under
+///   it (``Keyring``).
 enum ReplicaSchema {
-    static var migrator: DatabaseMigrator {
+    /// The migration that encrypted values at rest.
+    static let vaultMigration = "v4-vault"
+
+    /// The migrations, in order. `storageKey` is needed only to encrypt a replica written before
+    /// ``vaultMigration``.
+    static func migrator(storageKey: StorageKey?) -> DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1-replica") { db in
             try db.execute(
@@ -165,16 +173,18 @@ enum ReplicaSchema {
                     ) STRICT, WITHOUT ROWID;
                     """)
         }
+        migrator.registerMigration(vaultMigration) { db in try VaultMigration.migrate(db, storageKey: storageKey) }
         return migrator
     }
 
     /// Rebuilds the `cases` and `services` views: one row per record, one column per field with its
     /// shown value (sets, logs and entries as JSON text), and `conflicts`, the number of conflicted
-    /// fields.
+    /// fields. Values are opened by ``ShownValueFunction``, which only a connection holding the storage
+    /// key has.
     static func createViews(_ db: Database, schema: Schema) throws {
         for collection in RecordCollection.allCases {
             let columns = schema[collection].fields.map { field in
-                "MAX(CASE WHEN s.field = '\(field.name)' THEN s.value END) AS \"\(field.name)\""
+                "MAX(CASE WHEN s.field = '\(field.name)' THEN \(ShownValueFunction.name)(v.key, r.collection, r.record, s.field, s.value) END) AS \"\(field.name)\""
             }
             try db.execute(sql: "DROP VIEW IF EXISTS \(collection.viewName)")
             try db.execute(
@@ -184,6 +194,7 @@ enum ReplicaSchema {
                            COALESCE(SUM(s.conflicted), 0) AS conflicts,
                            strftime('%Y-%m-%dT%H:%M:%fZ', (r.created >> 16) / 1000.0, 'unixepoch') AS created_at
                     FROM records r LEFT JOIN shown s ON s.collection = r.collection AND s.record = r.record
+                    LEFT JOIN record_vault v ON v.collection = r.collection AND v.record = r.record
                     WHERE r.collection = \(collection.rawValue)
                     GROUP BY r.record
                     """)

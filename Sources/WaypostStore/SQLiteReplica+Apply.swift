@@ -94,7 +94,11 @@ struct ApplyContext {
         let record: RecordID
     }
 
+    /// The keys values are sealed with.
+    let keyring: Keyring
+
     init(_ db: Database, replica: SQLiteReplica) throws {
+        keyring = Keyring(try replica.unlockedStorageKey())
         origins = try OriginTable(db)
         let clockValue = try Int64.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'clock'") ?? 0
         clock = HybridClock(latest: HybridTimestamp(rawValue: UInt64(bitPattern: clockValue)))
@@ -118,7 +122,7 @@ struct ApplyContext {
             }
         }
         guard !incoming.isEmpty else { return }
-        let waiting = try PendingTable.load(origin, db, origins: origins)
+        let waiting = try PendingTable.load(origin, db, origins: origins, keyring: keyring)
 
         var candidates = waiting.merging(incoming) { _, new in new }
         var verified: (count: Int, heads: [[UInt8]])
@@ -141,7 +145,7 @@ struct ApplyContext {
         }
         let appliedThrough = applied + UInt64(verified.count)
         let remaining = candidates.filter { $0.key > appliedThrough }
-        try PendingTable.replace(origin, with: remaining, db, origins: &origins)
+        try PendingTable.replace(origin, with: remaining, db, origins: &origins, keyring: keyring)
         if !remaining.isEmpty {
             report.heldBack[origin] = (appliedThrough + 1, remaining.count)
         }
@@ -208,11 +212,16 @@ struct ApplyContext {
     mutating func recordKey(_ address: RecordKeyAddress, _ db: Database) throws -> [UInt8]? {
         if let key = recordKeys[address] { return key }
         guard let id = origins.byNode[address.origin]?.id else { return nil }
-        let key = try Data.fetchOne(
-            db.cachedStatement(sql: "SELECT key FROM record_keys WHERE origin = ? AND collection = ? AND record = ?"),
-            arguments: [id, Int64(address.collection.rawValue), address.record.text]
-        ).map(Array.init)
-        if let key { recordKeys[address] = key }
+        var found: (sealed: [UInt8], introduced: Int64)?
+        try db.cachedStatement(sql: "SELECT key, introduced FROM record_keys WHERE origin = ? AND collection = ? AND record = ?")
+            .forEachRow(.integer(id), .integer(Int64(address.collection.rawValue)), .text(address.record.text)) { row in
+                found = (row.blob(0) ?? [], row.integer(1))
+            }
+        guard let found else { return nil }
+        let key = try keyring.openChainKey(
+            found.sealed, of: FieldAddress.RecordKey(collection: address.collection, record: address.record), origin: id,
+            introduced: found.introduced, db)
+        recordKeys[address] = key
         return key
     }
 
@@ -226,6 +235,8 @@ struct ApplyContext {
         let record = change.record.text
         let sequence = Int64(change.dot.sequence)
         let supersedes = ChangeRow.encode(change.operation.supersedes)
+        let key = FieldAddress.RecordKey(collection: change.collection, record: change.record)
+        let sealed = try keyring.sealValue(change.operation.argument, of: key, origin: origin, sequence: sequence, db)
         try db.cachedStatement(
             sql: """
                 INSERT INTO changes (origin, sequence, timestamp, collection, record, field, operation, value, supersedes)
@@ -234,11 +245,13 @@ struct ApplyContext {
         ).run(
             .integer(origin), .integer(sequence), .integer(Int64(bitPattern: change.timestamp.rawValue)), .integer(collection),
             .text(record), .text(change.field), .integer(ChangeRow.code(of: change.operation)),
-            .text(change.operation.argument), supersedes.map { .blob(Array($0)) } ?? .null)
+            .blob(sealed), supersedes.map { .blob(Array($0)) } ?? .null)
         if let recordKey {
             try db.cachedStatement(
                 sql: "INSERT INTO record_keys (origin, collection, record, key, introduced) VALUES (?, ?, ?, ?, ?)"
-            ).execute(arguments: [origin, collection, record, Data(recordKey), sequence])
+            ).run(
+                .integer(origin), .integer(collection), .text(record),
+                .blob(try keyring.sealChainKey(recordKey, of: key, origin: origin, introduced: sequence, db)), .integer(sequence))
             recordKeys[RecordKeyAddress(origin: change.dot.origin, collection: change.collection, record: change.record)] =
                 recordKey
         }
@@ -258,7 +271,7 @@ struct ApplyContext {
                 sql: "DELETE FROM live WHERE collection = ? AND record = ? AND field = ? AND origin = ? AND sequence = ?"
             ).run(values)
         }
-        if let value = change.liveValue {
+        if change.liveValue != nil {
             // Live unless a change already applied superseded it (one that arrived first by another path).
             try db.cachedStatement(
                 sql: """
@@ -268,10 +281,9 @@ struct ApplyContext {
                     """
             ).run(
                 .integer(collection), .text(record), .text(change.field), .integer(origin), .integer(sequence),
-                .integer(Int64(bitPattern: change.timestamp.rawValue)), .text(value.value))
+                .integer(Int64(bitPattern: change.timestamp.rawValue)), .blob(sealed))
         }
         try origins.advance(change, head: head, db)
-        let key = FieldAddress.RecordKey(collection: change.collection, record: change.record)
         touched[key, default: Touch()].note(change)
     }
 
@@ -288,7 +300,10 @@ struct ApplyContext {
         try db.cachedStatement(
             sql: "SELECT origin, sequence, timestamp, value FROM live WHERE collection = ? AND record = ? AND field = ?"
         ).forEachRow(.integer(Int64(address.collection.rawValue)), .text(address.record.text), .text(address.field)) { row in
-            values.append(try LiveRow.decode(row, origins: origins))
+            values.append(
+                try LiveRow.decode(
+                    row, origins: origins, keyring: keyring,
+                    record: FieldAddress.RecordKey(collection: address.collection, record: address.record), db))
         }
         return values
     }
@@ -309,8 +324,8 @@ struct ApplyContext {
             ).run(.integer(collection), .text(record), .integer(Int64(bitPattern: touch.earliest)))
             // A new record's shown values are written whole; an existing one's only where it changed.
             let only = isNew ? nil : touch.fields
-            let view = try LiveRow.view(of: key, db, origins: origins, schema: schema, fields: only)
-            try ShownRow.replace(view, db, schema: schema, fields: only)
+            let view = try LiveRow.view(of: key, db, origins: origins, keyring: keyring, schema: schema, fields: only)
+            try ShownRow.replace(view, db, schema: schema, keyring: keyring, fields: only)
         }
         touched.removeAll()
         try origins.save(db)

@@ -11,20 +11,24 @@ extension SQLiteReplica {
     /// A record as a person sees it, or nil if the replica does not hold it.
     public func view(_ collection: RecordCollection, _ record: RecordID) throws(StoreError) -> RecordView? {
         let schema = self.schema
+        let storage = try unlockedStorageKey()
         return try read { db in
+            let keyring = Keyring(storage)
             let exists = try Bool.fetchOne(
                 db, sql: "SELECT EXISTS (SELECT 1 FROM records WHERE collection = ? AND record = ?)",
                 arguments: [Int64(collection.rawValue), record.text]) ?? false
             guard exists else { return nil }
             return try LiveRow.view(
-                of: .init(collection: collection, record: record), db, origins: OriginTable(db), schema: schema)
+                of: .init(collection: collection, record: record), db, origins: OriginTable(db), keyring: keyring, schema: schema)
         }
     }
 
     /// Every record of a collection, by id.
     public func views(_ collection: RecordCollection) throws(StoreError) -> [RecordView] {
         let schema = self.schema
+        let storage = try unlockedStorageKey()
         return try read { db in
+            let keyring = Keyring(storage)
             let origins = try OriginTable(db)
             var fieldsByRecord: [String: [String: [LiveValue]]] = [:]
             for record in try String.fetchAll(
@@ -36,7 +40,10 @@ extension SQLiteReplica {
                 db, sql: "SELECT origin, sequence, timestamp, value, field, record FROM live WHERE collection = ?",
                 arguments: [Int64(collection.rawValue)])
             while let row = try rows.next() {
-                fieldsByRecord[row[5], default: [:]][row[4], default: []].append(try LiveRow.decode(row, origins: origins))
+                let record: String = row[5]
+                let key = FieldAddress.RecordKey(collection: collection, record: RecordID(canonical: record))
+                fieldsByRecord[record, default: [:]][row[4], default: []].append(
+                    try LiveRow.decode(row, origins: origins, keyring: keyring, record: key, db))
             }
             return fieldsByRecord.keys.sorted().map { record in
                 RecordView(
@@ -83,7 +90,9 @@ extension SQLiteReplica {
     /// Every conflicted field in the replica, by collection, record and field.
     public func conflicts() throws(StoreError) -> [Conflict] {
         let schema = self.schema
+        let storage = try unlockedStorageKey()
         return try read { db in
+            let keyring = Keyring(storage)
             let origins = try OriginTable(db)
             var result: [Conflict] = []
             for row in try Row.fetchAll(
@@ -91,7 +100,7 @@ extension SQLiteReplica {
             {
                 guard let collection = RecordCollection(rawValue: UInt8(truncatingIfNeeded: row[0] as Int64)) else { continue }
                 let key = FieldAddress.RecordKey(collection: collection, record: RecordID(canonical: row[1]))
-                let view = try LiveRow.view(of: key, db, origins: origins, schema: schema)
+                let view = try LiveRow.view(of: key, db, origins: origins, keyring: keyring, schema: schema)
                 for conflict in view.conflicts {
                     result.append(
                         Conflict(collection: collection, record: key.record, field: conflict.field, values: conflict.values))
@@ -104,7 +113,9 @@ extension SQLiteReplica {
     /// The history of changes, oldest first: of one record, or of the whole replica (the latest
     /// `limit`).
     public func history(of record: FieldAddress.RecordKey? = nil, limit: Int = 1000) throws(StoreError) -> [Change] {
-        try read { db in
+        let storage = try unlockedStorageKey()
+        return try read { db in
+            let keyring = Keyring(storage)
             let origins = try OriginTable(db)
             let rows: [Row]
             if let record {
@@ -121,7 +132,7 @@ extension SQLiteReplica {
                     sql: "SELECT \(ChangeRow.columns) FROM changes c ORDER BY c.timestamp DESC, c.origin DESC, c.sequence DESC LIMIT ?",
                     arguments: [limit])
             }
-            return try rows.reversed().map { try ChangeRow.decode($0, origins: origins) }
+            return try rows.reversed().map { try ChangeRow.decode($0, origins: origins, keyring: keyring, db) }
         }
     }
 
@@ -137,7 +148,9 @@ extension SQLiteReplica {
     public func changes(after seen: VersionVector, limit: Int? = nil, endAtSignature: Bool = true) throws(StoreError)
         -> ChangeBatch
     {
-        try read { db in
+        let storage = try unlockedStorageKey()
+        return try read { db in
+            let keyring = Keyring(storage)
             let origins = try OriginTable(db)
             var batch = ChangeBatch()
             var remaining = limit ?? Int.max
@@ -159,9 +172,13 @@ extension SQLiteReplica {
                         WHERE c.origin = ? AND c.sequence > ? AND c.sequence <= ? ORDER BY c.sequence
                         """
                 ).forEachRow(.integer(entry.id), .integer(Int64(seen[node])), .integer(Int64(upper))) { row in
-                    let change = try ChangeRow.decode(row, origins: origins)
+                    let change = try ChangeRow.decode(row, origins: origins, keyring: keyring, db)
                     batch.changes.append(change)
-                    if let key = row.blob(9) { batch.recordKeys[change.dot] = key }
+                    if let key = row.blob(9) {
+                        batch.recordKeys[change.dot] = try keyring.openChainKey(
+                            key, of: FieldAddress.RecordKey(collection: change.collection, record: change.record), origin: entry.id,
+                            introduced: row.integer(1), db)
+                    }
                     if let signature = row.blob(10) { batch.signatures[change.dot] = signature }
                     remaining -= 1
                 }
@@ -173,7 +190,9 @@ extension SQLiteReplica {
     /// The canonical export of the replica's state (``WaypostCore/CanonicalState``): the same bytes on
     /// every replica that holds the same changes.
     public func canonicalExport() throws(StoreError) -> String {
-        try read { db in
+        let storage = try unlockedStorageKey()
+        return try read { db in
+            let keyring = Keyring(storage)
             let origins = try OriginTable(db)
             var live: [(FieldAddress, LiveValue)] = []
             let rows = try Row.fetchCursor(
@@ -181,7 +200,8 @@ extension SQLiteReplica {
             while let row = try rows.next() {
                 guard let collection = RecordCollection(rawValue: UInt8(truncatingIfNeeded: row[4] as Int64)) else { continue }
                 let address = FieldAddress(collection: collection, record: RecordID(canonical: row[5]), field: row[6])
-                live.append((address, try LiveRow.decode(row, origins: origins)))
+                let key = FieldAddress.RecordKey(collection: collection, record: address.record)
+                live.append((address, try LiveRow.decode(row, origins: origins, keyring: keyring, record: key, db)))
             }
             return CanonicalState.export(versions: origins.versions, live: live)
         }
@@ -191,7 +211,9 @@ extension SQLiteReplica {
     /// show): a repair, and in tests the reference that incremental updates are held to.
     func rebuildShownValues() throws(StoreError) {
         let schema = self.schema
+        let storage = try unlockedStorageKey()
         try write { db in
+            let keyring = Keyring(storage)
             let origins = try OriginTable(db)
             let keys = try Row.fetchAll(db, sql: "SELECT collection, record FROM records").compactMap { row in
                 RecordCollection(rawValue: UInt8(truncatingIfNeeded: row[0] as Int64)).map {
@@ -199,7 +221,8 @@ extension SQLiteReplica {
                 }
             }
             for key in keys {
-                try ShownRow.replace(try LiveRow.view(of: key, db, origins: origins, schema: schema), db, schema: schema)
+                try ShownRow.replace(
+                    try LiveRow.view(of: key, db, origins: origins, keyring: keyring, schema: schema), db, schema: schema, keyring: keyring)
             }
         }
     }

@@ -25,6 +25,10 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         case tooNew = "too-new"
         /// Any other SQLite failure.
         case database
+        /// The replica's values are encrypted and this replica was opened without the node's key.
+        case locked
+        /// Encrypted bytes that do not open: the database was altered or damaged.
+        case damaged
     }
 
     /// What kind of problem.
@@ -47,4 +51,18 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
     }
 
     public var description: String { message }
+
+    /// The error for reading or writing values of a replica opened without its storage key.
+    static let locked = StoreError(
+        .locked,
+        "this needs the node's passphrase: the replica's values are encrypted at rest "
+            + "(set $WAYPOST_PASSPHRASE, or run the command on a terminal to be asked)")
+
+    /// The error for encrypted bytes that do not open.
+    static func damaged(_ what: String) -> StoreError {
+        StoreError(
+            .damaged,
+            "\(what) in the replica does not decrypt under this node's key: the database file was altered or damaged; "
+                + "run 'waypost audit verify' and restore from a backup or resync from a peer")
+    }
 }

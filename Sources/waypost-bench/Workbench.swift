@@ -19,7 +19,7 @@ struct Workbench {
     /// A new node with a plain key file.
     mutating func node(_ name: String) throws -> (Node, SigningKeyPair) {
         counter += 1
-        let node = try Node.initialize(home: NodeHome(explicit: "\(directory)/\(name)-\(counter)"), name: name)
+        let node = try Node.initialize(home: NodeHome(explicit: "\(directory)/\(name)-\(counter)"), name: name, passphrase: nil)
         return (node, try node.signingKeys { "" })
     }
 

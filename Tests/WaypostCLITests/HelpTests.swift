@@ -7,9 +7,11 @@ import WaypostCore
     /// Each command path, with words its help must contain (from its abstract).
     static let commands: [String: [String]] = [
         "": ["sync", "bundle", "Exit codes", "6 disk full", "7 wrong passphrase"],
-        "init": ["Create this node", "--name", "--passphrase", "$WAYPOST_PASSPHRASE"],
+        "init": ["Create this node", "--name", "$WAYPOST_PASSPHRASE", "encrypted"],
         "id": ["node's id", "peer"],
-        "passphrase": ["passphrase", "$WAYPOST_PASSPHRASE", "$WAYPOST_NEW_PASSPHRASE", "--remove"],
+        "passphrase": ["passphrase", "change"],
+        "passphrase change": ["passphrase", "$WAYPOST_PASSPHRASE", "$WAYPOST_NEW_PASSPHRASE", "not re-encrypted"],
+        "sql": ["read-only SQL", "cases", "services", "standard input", "--json"],
         "case": ["case files", "add", "set", "note", "consent", "entry", "show", "list"],
         "case add": ["Create a case"],
         "case set": ["Change fields of a case"],
@@ -83,7 +85,7 @@ import WaypostCore
                 found.insert((path + [String(line.dropFirst(2).prefix { !$0.isWhitespace })]).joined(separator: " "))
             }
         }
-        #expect(groups.count == 6)  // the root, case, service, peer, network, bundle
+        #expect(groups.count == 7)  // the root, case, service, peer, network, bundle, passphrase
         #expect(
             found.subtracting(Self.commands.keys).isEmpty,
             "not in the table: \(found.subtracting(Self.commands.keys).sorted())")

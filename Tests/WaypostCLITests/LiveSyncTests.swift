@@ -221,8 +221,8 @@ extension TestNode {
     /// Creates `count` cases of `fields` fields each through the library, as a data-entry import would,
     /// and returns how many changes that made.
     func createCases(_ count: Int, fields: Int) throws -> Int {
-        let node = try Node.open(home: NodeHome(explicit: home))
-        let keys = try node.signingKeys(passphrase: { "" })
+        let node = try Node.open(home: NodeHome(explicit: home), passphrase: { WaypostProcess.passphrase })
+        let keys = try node.signingKeys(passphrase: { WaypostProcess.passphrase })
         let names = ["given_name", "family_name", "owner", "location"]
         let schema = Schema.waypost[.caseFile]
         let records = try (0..<count).map { index in

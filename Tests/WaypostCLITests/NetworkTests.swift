@@ -25,7 +25,7 @@ import WaypostTrust
         let clinicToPost: [UInt8]
         /// The admin's bundle for the post: no changes, the certificates the admin holds.
         let adminToPost: [UInt8]
-        /// The admin's network key file (not under a passphrase).
+        /// The admin's network key file (under the test passphrase).
         let networkKey: [UInt8]
         /// What `network list --json` printed on the admin.
         let adminNetworks: Data
@@ -174,16 +174,16 @@ import WaypostTrust
     }
 
     /// Stores in `node`'s replica a certificate enrolling `member` in `network`, signed with the key in
-    /// `keyFile` (a key file not under a passphrase: `WPKEY` 01 00 then the 64-byte secret key). The
-    /// node's next bundles carry it.
+    /// `keyFile` (a key file under the test passphrase, `Protocol/keys.md` §3). The node's next bundles
+    /// carry it.
     static func plantCertificate(
         for member: String, name: String, role: Role, network: String, signedBy keyFile: [UInt8], in node: TestNode
     ) throws {
-        try #require(keyFile.count == 71 && Array(keyFile.prefix(7)) == Array("WPKEY".utf8) + [1, 0])
-        let issuer = try SigningKeyPair(secretKey: Array(keyFile[7...]))
+        let secret = try PassphraseProtection.open(keyFile, passphrase: { WaypostProcess.passphrase })
+        let issuer = try SigningKeyPair(secretKey: secret.withUnsafeBytes { Array($0) })
         let certificate = Certificate.issue(
             network: try NodeID(parsing: network), node: try NodeID(parsing: member), role: role, name: name,
             issuedAt: UInt64(Date().timeIntervalSince1970 * 1000), by: issuer)
-        try SQLiteReplica.open(at: node.home + "/replica.sqlite").store([certificate])
+        try SQLiteReplica.open(at: node.home + "/replica.sqlite", storageKey: nil).store([certificate])
     }
 }

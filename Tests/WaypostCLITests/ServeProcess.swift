@@ -73,6 +73,7 @@ extension Process {
         var environment = ProcessInfo.processInfo.environment
         environment["HOME"] = node.sandbox.url.path
         environment["WAYPOST_HOME"] = node.home
+        environment["WAYPOST_PASSPHRASE"] = WaypostProcess.passphrase
         process.environment = environment
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: stdout))

@@ -110,7 +110,7 @@ import WaypostSync
 
     /// Opens a connection to `serve` and completes the handshake as `node`, by hand.
     func handshake(as node: TestNode, with serve: ServeProcess) throws -> (RawConnection, HandshakeResult) {
-        let keys = try Node.open(home: NodeHome(explicit: node.home)).signingKeys(passphrase: { "" })
+        let keys = try Node.open(home: NodeHome(explicit: node.home)).signingKeys(passphrase: { WaypostProcess.passphrase })
         let connection = try RawConnection(port: serve.port)
         let initiator = try InitiatorHandshake(identity: keys)
         connection.sendFrame(initiator.hello)

@@ -65,7 +65,7 @@ import WaypostTrust
             #expect(try capped!.apply(all[0]).duplicates == all[0].changes.count)
             capped = nil
 
-            let reopened = try SQLiteReplica.open(at: path)
+            let reopened = try SQLiteReplica.open(at: path, storageKey: StorageKey(derivedFrom: me))
             #expect(try ReplicaSnapshot(reopened) == before)
             let report = try reopened.apply(all[index])
             #expect(report.applied == all[index].changes.count)
@@ -131,7 +131,7 @@ import WaypostTrust
             }
 
             clock.advance(by: -3_600_000)
-            let reopened = try SQLiteReplica.open(at: path, wallClock: clock.wallClock)
+            let reopened = try SQLiteReplica.open(at: path, storageKey: StorageKey(derivedFrom: keys), wallClock: clock.wallClock)
             #expect(reopened.localNode == node)
             #expect(try reopened.name() == "replica")
             #expect(try ReplicaSnapshot(reopened) == before)
@@ -161,7 +161,7 @@ import WaypostTrust
     @Test func openAndCreateCheckWhatIsThere() throws {
         try withTemporaryDirectory { directory in
             let path = directory.replicaPath()
-            let missing = #expect(throws: StoreError.self) { try SQLiteReplica.open(at: path) }
+            let missing = #expect(throws: StoreError.self) { try SQLiteReplica.open(at: path, storageKey: nil) }
             #expect(missing?.code == .notFound)
             #expect(!FileManager.default.fileExists(atPath: path))
 
@@ -169,11 +169,11 @@ import WaypostTrust
             _ = try replica.create(.caseFile, edits: StoreFixtures.edits("given_name=Amina"), signer: me)
             let before = try ReplicaSnapshot(replica)
             let again = #expect(throws: StoreError.self) {
-                try SQLiteReplica.create(at: path, localNode: StoreFixtures.keys(9).publicKey, name: "again")
+                try SQLiteReplica.create(at: path, localNode: StoreFixtures.keys(9).publicKey, name: "again", storageKey: .random())
             }
             #expect(again?.code == .alreadyExists)
             #expect(try ReplicaSnapshot(replica) == before)
-            #expect(try SQLiteReplica.open(at: path).localNode == replica.localNode)
+            #expect(try SQLiteReplica.open(at: path, storageKey: nil).localNode == replica.localNode)
         }
     }
 
@@ -187,7 +187,7 @@ import WaypostTrust
                     try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v99-from-the-future')")
                 }
             }
-            let error = #expect(throws: StoreError.self) { try SQLiteReplica.open(at: path) }
+            let error = #expect(throws: StoreError.self) { try SQLiteReplica.open(at: path, storageKey: nil) }
             #expect(error?.code == .tooNew)
         }
     }

@@ -271,7 +271,6 @@ import WaypostTrust
                 edits: StoreFixtures.edits("given_name=Amina", "languages+=fr", "languages+=AR", "dob_estimated=yes"),
                 signer: me)
             #expect(try b.pull(from: a).applied == created.count)
-            let path = directory.replicaPath("a")
 
             struct CaseRow: Equatable, Sendable {
                 let givenName: String?, languages: String?, conflicts: Int64, estimated: Int64?, status: String?
@@ -283,7 +282,7 @@ import WaypostTrust
                 ).map { CaseRow(givenName: $0[0], languages: $0[1], conflicts: $0[2], estimated: $0[3], status: $0[4]) }
             }
             #expect(
-                try readOnly(path, row)
+                try readOnly(a, row)
                     == CaseRow(
                         givenName: "Amina", languages: #"["ar","fr"]"#, conflicts: 0, estimated: 1, status: "open"))
 
@@ -292,20 +291,20 @@ import WaypostTrust
             clock.advance(by: 100)
             let fromB = try b.update(
                 .caseFile, id, edits: StoreFixtures.edits("given_name=Amina H.", "languages-=fr"), signer: other)
-            #expect(try readOnly(path, row)?.givenName == "Aminah")
+            #expect(try readOnly(a, row)?.givenName == "Aminah")
             #expect(try a.pull(from: b).applied == fromB.count)
             #expect(try b.pull(from: a).applied == fromA.count)
 
             let merged = CaseRow(
                 givenName: "Amina H.", languages: #"["ar"]"#, conflicts: 1, estimated: 1, status: "open")
-            #expect(try readOnly(path, row) == merged)
-            #expect(try readOnly(directory.replicaPath("b"), row) == merged)
+            #expect(try readOnly(a, row) == merged)
+            #expect(try readOnly(b, row) == merged)
             #expect(
-                try readOnly(path) { db in try String.fetchOne(db, sql: "SELECT typeof(languages) FROM cases") }
+                try readOnly(a) { db in try String.fetchOne(db, sql: "SELECT typeof(languages) FROM cases") }
                     == "text")
             // The read-only connection cannot write.
             #expect(throws: DatabaseError.self) {
-                try readOnly(path) { db in try db.execute(sql: "DELETE FROM changes") }
+                try readOnly(a) { db in try db.execute(sql: "DELETE FROM changes") }
             }
         }
     }
@@ -336,8 +335,8 @@ import WaypostTrust
             let expected = ServiceRow(
                 capacity: 40, capacityType: "integer", occupied: 16, occupiedType: "integer", latitude: -12.34,
                 latitudeType: "real", status: "active", conflicts: 0)
-            for name in ["a", "b"] {
-                let row = try readOnly(directory.replicaPath(name)) { db in
+            for replica in [a, b] {
+                let row = try readOnly(replica) { db in
                     try Row.fetchOne(
                         db,
                         sql: """

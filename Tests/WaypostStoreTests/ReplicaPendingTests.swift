@@ -58,8 +58,8 @@ import WaypostCrypto
             offered = try replica.changes(after: VersionVector())
             conflicts = try replica.conflicts()
             statistics = try replica.statistics()
-            cases = try viewRows(path, "cases")
-            services = try viewRows(path, "services")
+            cases = try viewRows(replica, "cases")
+            services = try viewRows(replica, "services")
         }
     }
 
@@ -185,7 +185,7 @@ import WaypostCrypto
                 #expect(try pendingCounts(receiver) == [a: kept])
             }
 
-            let reopened = try SQLiteReplica.open(at: path)
+            let reopened = try SQLiteReplica.open(at: path, storageKey: StorageKey(derivedFrom: StoreFixtures.keys(38)))
             #expect(try pendingCounts(reopened) == [a: kept])
             #expect(try reopened.versions() == VersionVector())
             #expect(try reopened.statistics().changes == 0)

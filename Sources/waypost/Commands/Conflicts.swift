@@ -13,7 +13,7 @@ struct Conflicts: ParsableCommand {
     @OptionGroup var output: JSONOption
 
     func run() throws {
-        let opened = try node.openNode()
+        let opened = try node.openUnlockedNode()
         let (conflicts, peers) = try Failure.report { (try opened.replica.conflicts(), try opened.replica.peers()) }
         if output.json {
             Output.json(

@@ -15,7 +15,7 @@ struct Log: ParsableCommand {
     @Option(help: "How many changes at most.") var limit = 200
 
     func run() throws {
-        let opened = try node.openNode()
+        let opened = try node.openUnlockedNode()
         let (changes, peers) = try Failure.report {
             var key: FieldAddress.RecordKey? = nil
             if let id {

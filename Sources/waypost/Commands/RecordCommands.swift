@@ -99,7 +99,7 @@ struct RecordShow<Marker: CollectionMarker>: ParsableCommand {
     var id: String
 
     func run() throws {
-        let opened = try node.openNode()
+        let opened = try node.openUnlockedNode()
         let (view, peers) = try Failure.report {
             let record = try opened.replica.findRecord(Marker.collection, prefix: id)
             guard let view = try opened.replica.view(Marker.collection, record) else {
@@ -125,7 +125,7 @@ struct RecordList<Marker: CollectionMarker>: ParsableCommand {
     @OptionGroup var output: JSONOption
 
     func run() throws {
-        let opened = try node.openNode()
+        let opened = try node.openUnlockedNode()
         let views = try Failure.report { try opened.replica.views(Marker.collection) }
         let schema = opened.replica.schema
         if output.json {

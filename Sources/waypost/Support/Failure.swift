@@ -29,7 +29,7 @@ enum Failure {
             case .noNode: throw fail(error.message, code: 3)
             case .bundle, .untrusted: throw fail(error.message, code: 5)
             case .invalidName: throw fail(error.message, code: 4)
-            case .wrongPassphrase: throw fail(error.message, code: 7)
+            case .wrongPassphrase, .locked: throw fail(error.message, code: 7)
             default: throw fail(error.message, code: 1)
             }
         } catch let error as CryptoError {
@@ -47,7 +47,8 @@ enum Failure {
         case .invalid, .ambiguous, .alreadyExists: 4
         case .diskFull: 6
         case .untrusted, .forged: 5
-        case .tooNew, .database: 1
+        case .locked: 7
+        case .tooNew, .database, .damaged: 1
         }
     }
 

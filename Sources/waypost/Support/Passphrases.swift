@@ -36,12 +36,17 @@ final class PassphraseSource {
 }
 
 extension NodeOptions {
-    /// Opens the node and reads its identity key, asking for the passphrase if the key is under one:
-    /// for commands that write changes, or read or write bundles.
+    /// Opens the node with its identity key, asking for the passphrase if the key is under one: for
+    /// commands that read or write personal data, sign, or read or write bundles.
     func openNodeWithKeys() throws -> (Node, SigningKeyPair, PassphraseSource) {
-        let opened = try openNode()
         let source = PassphraseSource()
+        let opened = try Failure.report { () throws(NodeError) in try Node.open(home: nodeHome, passphrase: source.current) }
         let keys = try Failure.report { () throws(NodeError) in try opened.signingKeys(passphrase: source.current) }
         return (opened, keys, source)
+    }
+
+    /// Opens the node with its keys, for commands that read personal data.
+    func openUnlockedNode() throws -> Node {
+        try openNodeWithKeys().0
     }
 }

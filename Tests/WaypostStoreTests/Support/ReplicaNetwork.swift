@@ -61,7 +61,8 @@ struct ReplicaNetwork {
             let clock = ManualClock(UInt64(Int64(time) + skew))
             let path = directory.replicaPath("node\(index)")
             let replica = try SQLiteReplica.create(
-                at: path, localNode: keys.publicKey, name: "node\(index)", wallClock: clock.wallClock)
+                at: path, localNode: keys.publicKey, name: "node\(index)", storageKey: StorageKey(derivedFrom: keys),
+                wallClock: clock.wallClock)
             try replica.skipDurableCommits()
             nodes.append(ShadowedNode(keys: keys, path: path, replica: replica, clock: clock, skew: skew))
         }
@@ -380,8 +381,8 @@ struct ReplicaNetwork {
         let records = reference.model.records
         let conflicts = try reference.replica.conflicts()
         let statistics = try reference.replica.statistics()
-        let caseRows = try viewRows(reference.path, "cases")
-        let serviceRows = try viewRows(reference.path, "services")
+        let caseRows = try viewRows(reference.replica, "cases")
+        let serviceRows = try viewRows(reference.replica, "services")
         #expect(caseRows.count == records.filter { $0.collection == .caseFile }.count)
         #expect(serviceRows.count == records.filter { $0.collection == .service }.count)
         #expect(statistics.changes == allChanges.count)
@@ -421,16 +422,16 @@ struct ReplicaNetwork {
             }
             #expect(try node.replica.conflicts() == conflicts)
             #expect(try node.replica.statistics() == statistics)
-            let nodeCaseRows = try viewRows(node.path, "cases")
+            let nodeCaseRows = try viewRows(node.replica, "cases")
             // Shown values kept up field by field equal those recomputed from scratch.
-            let servicesBefore = try viewRows(node.path, "services")
+            let servicesBefore = try viewRows(node.replica, "services")
             try node.replica.rebuildShownValues()
-            #expect(try viewRows(node.path, "cases") == nodeCaseRows, "incremental shown values differ from a rebuild")
-            #expect(try viewRows(node.path, "services") == servicesBefore, "incremental shown values differ from a rebuild")
+            #expect(try viewRows(node.replica, "cases") == nodeCaseRows, "incremental shown values differ from a rebuild")
+            #expect(try viewRows(node.replica, "services") == servicesBefore, "incremental shown values differ from a rebuild")
             #expect(
                 nodeCaseRows == caseRows,
                 "\(Set(nodeCaseRows.flatMap { $0 }).symmetricDifference(caseRows.flatMap { $0 }))")
-            let nodeServiceRows = try viewRows(node.path, "services")
+            let nodeServiceRows = try viewRows(node.replica, "services")
             #expect(
                 nodeServiceRows == serviceRows,
                 "\(Set(nodeServiceRows.flatMap { $0 }).symmetricDifference(serviceRows.flatMap { $0 }))")

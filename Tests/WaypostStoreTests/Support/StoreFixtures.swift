@@ -78,7 +78,8 @@ enum StoreFixtures {
         maximumPageCount: Int? = nil, trusting trusted: [NodeID] = []
     ) throws -> SQLiteReplica {
         let replica = try SQLiteReplica.create(
-            at: directory.replicaPath(name), localNode: keys.publicKey, name: name, wallClock: clock.wallClock,
+            at: directory.replicaPath(name), localNode: keys.publicKey, name: name, storageKey: StorageKey(derivedFrom: keys),
+            wallClock: clock.wallClock,
             maximumPageCount: maximumPageCount)
         for node in trusted { try replica.addPeer(named: "peer-\(node.short)", node: node) }
         return replica
@@ -157,18 +158,15 @@ func pendingCounts(_ replica: SQLiteReplica) throws -> [NodeID: Int] {
     }
 }
 
-/// Reads a replica's file through a separate, read-only GRDB connection, as a person with `sqlite3`
+/// Reads a replica's file through a separate, read-only GRDB connection, as a person with `waypost sql`
 /// would.
-func readOnly<T: Sendable>(_ path: String, _ body: @Sendable (Database) throws -> T) throws -> T {
-    var configuration = Configuration()
-    configuration.readonly = true
-    let queue = try DatabaseQueue(path: path, configuration: configuration)
-    return try queue.read(body)
+func readOnly<T: Sendable>(_ replica: SQLiteReplica, _ body: @Sendable (Database) throws -> T) throws -> T {
+    try replica.readOnlyQueue().read(body)
 }
 
 /// Every row of a SQL view, ordered by id, each column rendered as text with its SQLite type.
-func viewRows(_ path: String, _ view: String) throws -> [[String]] {
-    try readOnly(path) { db in
+func viewRows(_ replica: SQLiteReplica, _ view: String) throws -> [[String]] {
+    try readOnly(replica) { db in
         try Row.fetchAll(db, sql: "SELECT * FROM \(view) ORDER BY id").map { row in
             row.map { column, value in "\(column)=\(value.storage)" }
         }

@@ -1,0 +1,175 @@
+import Foundation
+import GRDB
+import WaypostCore
+import WaypostCrypto
+
+/// The keys one transaction encrypts and decrypts values with (`Protocol/replica.md` §9): the replica's
+/// storage key, and each record's own key, unwrapped from `record_vault` at most once per transaction.
+///
+/// Every value of a record (in `changes`, `live`, `pending`, `shown`, and the chain's record keys in
+/// `record_keys`) is sealed under that record's key; the record key is sealed under the storage key.
+/// Erasing a record deletes its key, so every copy of its values left anywhere, in a backup or in pages
+/// SQLite has not reused yet, can no longer be read.
+///
+/// Nonces:
+/// - a change's value is sealed with a nonce made of its dot (kind 1, the origin's row id, the sequence):
+///   one value per dot, so never two plaintexts under one nonce, and `live` holds the very same bytes;
+/// - a chain record key, with kind 2 and the dot that introduced it;
+/// - shown values and pending changes, with a random nonce stored before the ciphertext.
+final class Keyring {
+    private let storage: StorageKey
+    private var records: [FieldAddress.RecordKey: StorageKey] = [:]
+
+    /// The domain of a record key's associated data.
+    static let recordKeyDomain: [UInt8] = Array("waypost/record/v1".utf8) + [0]
+
+    init(_ storage: StorageKey) { self.storage = storage }
+
+
+    /// The key of a record; made and stored when the record has none yet and `create` is set.
+    func key(for record: FieldAddress.RecordKey, _ db: Database, create: Bool = true) throws -> StorageKey? {
+        if let key = records[record] { return key }
+        let collection = Int64(record.collection.rawValue)
+        var wrapped: [UInt8]?
+        try db.cachedStatement(sql: "SELECT key FROM record_vault WHERE collection = ? AND record = ?")
+            .forEachRow(.integer(collection), .text(record.record.text)) { row in wrapped = row.blob(0) }
+        let key: StorageKey
+        if let wrapped {
+            key = try unwrap(wrapped, for: record)
+        } else {
+            guard create else { return nil }
+            key = StorageKey.random()
+            try db.cachedStatement(sql: "INSERT INTO record_vault (collection, record, key) VALUES (?, ?, ?)")
+                .run(.integer(collection), .text(record.record.text), .blob(wrap(key, for: record)))
+        }
+        records[record] = key
+        return key
+    }
+
+    /// Forgets a record's key (after it was erased).
+    func forget(_ record: FieldAddress.RecordKey) { records[record] = nil }
+
+    /// A record key sealed under the storage key: a random nonce, then the sealed 32 bytes.
+    func wrap(_ key: StorageKey, for record: FieldAddress.RecordKey) -> [UInt8] {
+        let nonce = Random.bytes(ValueCipher.nonceByteCount)
+        let sealed = key.bytes.withUnsafeBytes { secret in
+            nonce.withUnsafeBytes { nonce in
+                Self.associatedData(record).withUnsafeBytes { data in
+                    ValueCipher.seal(secret, key: storage, nonce: nonce, associatedData: data)
+                }
+            }
+        }
+        return nonce + sealed
+    }
+
+    /// Opens a wrapped record key.
+    func unwrap(_ wrapped: [UInt8], for record: FieldAddress.RecordKey) throws -> StorageKey {
+        let bytes = try Self.openPrefixed(wrapped, key: storage, associatedData: Self.associatedData(record))
+        guard bytes.count == StorageKey.byteCount else { throw StoreError.damaged("a record key") }
+        return StorageKey(bytes: SecretBytes(bytes))
+    }
+
+    static func associatedData(_ record: FieldAddress.RecordKey) -> [UInt8] {
+        recordKeyDomain + [record.collection.rawValue] + Array(record.record.text.utf8)
+    }
+
+    // MARK: Values of changes
+
+    /// Seals a change's value under its record's key, with the nonce its dot gives.
+    func sealValue(_ value: String, of record: FieldAddress.RecordKey, origin: Int64, sequence: Int64, _ db: Database) throws
+        -> [UInt8]
+    {
+        let key = try key(for: record, db)!
+        var value = value
+        let nonce = Self.dotNonce(kind: 1, origin: origin, sequence: sequence)
+        return value.withUTF8 { utf8 in
+            nonce.withUnsafeBytes { nonce in ValueCipher.seal(UnsafeRawBufferPointer(utf8), key: key, nonce: nonce) }
+        }
+    }
+
+    /// Opens a change's value sealed by ``sealValue(_:of:origin:sequence:_:)``.
+    func openValue(_ sealed: UnsafeRawBufferPointer, of record: FieldAddress.RecordKey, origin: Int64, sequence: Int64, _ db: Database)
+        throws -> String
+    {
+        guard let key = try key(for: record, db, create: false) else { throw StoreError.damaged("a value's record key") }
+        let nonce = Self.dotNonce(kind: 1, origin: origin, sequence: sequence)
+        do {
+            let plain = try nonce.withUnsafeBytes { nonce in try ValueCipher.open(sealed, key: key, nonce: nonce) }
+            return String(decoding: plain, as: UTF8.self)
+        } catch {
+            throw StoreError.damaged("a value")
+        }
+    }
+
+    /// Seals a chain record key (`Protocol/trust.md` §2.1) under its record's key.
+    func sealChainKey(_ chainKey: [UInt8], of record: FieldAddress.RecordKey, origin: Int64, introduced: Int64, _ db: Database)
+        throws -> [UInt8]
+    {
+        let key = try key(for: record, db)!
+        let nonce = Self.dotNonce(kind: 2, origin: origin, sequence: introduced)
+        return chainKey.withUnsafeBytes { plain in nonce.withUnsafeBytes { ValueCipher.seal(plain, key: key, nonce: $0) } }
+    }
+
+    /// Opens a chain record key.
+    func openChainKey(_ sealed: [UInt8], of record: FieldAddress.RecordKey, origin: Int64, introduced: Int64, _ db: Database)
+        throws -> [UInt8]
+    {
+        guard let key = try key(for: record, db, create: false) else { throw StoreError.damaged("a chain key's record key") }
+        let nonce = Self.dotNonce(kind: 2, origin: origin, sequence: introduced)
+        do {
+            return try sealed.withUnsafeBytes { sealed in
+                try nonce.withUnsafeBytes { nonce in try ValueCipher.open(sealed, key: key, nonce: nonce) }
+            }
+        } catch {
+            throw StoreError.damaged("a chain record key")
+        }
+    }
+
+    static func dotNonce(kind: UInt8, origin: Int64, sequence: Int64) -> [UInt8] {
+        var nonce = [UInt8](repeating: 0, count: ValueCipher.nonceByteCount)
+        nonce[0] = kind
+        withUnsafeBytes(of: UInt64(bitPattern: origin).littleEndian) { nonce.replaceSubrange(8..<16, with: $0) }
+        withUnsafeBytes(of: UInt64(bitPattern: sequence).littleEndian) { nonce.replaceSubrange(16..<24, with: $0) }
+        return nonce
+    }
+
+    // MARK: Values with random nonces
+
+    /// Seals bytes under a record's key with a fresh random nonce, stored before the ciphertext.
+    func sealRandomized(_ plain: [UInt8], of record: FieldAddress.RecordKey, associatedData: [UInt8], _ db: Database) throws
+        -> [UInt8]
+    {
+        let key = try key(for: record, db)!
+        let nonce = Random.bytes(ValueCipher.nonceByteCount)
+        return nonce
+            + plain.withUnsafeBytes { plain in
+                nonce.withUnsafeBytes { nonce in
+                    associatedData.withUnsafeBytes { ValueCipher.seal(plain, key: key, nonce: nonce, associatedData: $0) }
+                }
+            }
+    }
+
+    /// Opens what ``sealRandomized(_:of:associatedData:_:)`` sealed.
+    func openRandomized(_ sealed: [UInt8], of record: FieldAddress.RecordKey, associatedData: [UInt8], _ db: Database) throws
+        -> [UInt8]
+    {
+        guard let key = try key(for: record, db, create: false) else { throw StoreError.damaged("a record key") }
+        return try Self.openPrefixed(sealed, key: key, associatedData: associatedData)
+    }
+
+    /// Opens a random nonce followed by its ciphertext.
+    static func openPrefixed(_ sealed: [UInt8], key: StorageKey, associatedData: [UInt8]) throws -> [UInt8] {
+        guard sealed.count >= ValueCipher.nonceByteCount + ValueCipher.tagByteCount else { throw StoreError.damaged("a sealed value") }
+        do {
+            return try sealed.withUnsafeBytes { bytes in
+                try associatedData.withUnsafeBytes { data in
+                    try ValueCipher.open(
+                        UnsafeRawBufferPointer(rebasing: bytes[ValueCipher.nonceByteCount...]), key: key,
+                        nonce: UnsafeRawBufferPointer(rebasing: bytes[..<ValueCipher.nonceByteCount]), associatedData: data)
+                }
+            }
+        } catch {
+            throw StoreError.damaged("a sealed value")
+        }
+    }
+}

@@ -1,0 +1,161 @@
+import Foundation
+import GRDB
+import WaypostCore
+import WaypostCrypto
+
+/// Migration `v4-vault`: values encrypted at rest (`Protocol/replica.md` §9).
+///
+/// Adds `record_vault`, gives `changes`, `live` and `pending` BLOB value columns (STRICT tables cannot
+/// change a column's type, so each is rebuilt), and seals every value already held, the chain record
+/// keys and the shown values. It needs the storage key for that, unless the replica holds no values.
+/// The caller vacuums afterwards, so the plaintext does not linger in free pages or the WAL.
+enum VaultMigration {
+    static func migrate(_ db: Database, storageKey: StorageKey?) throws {
+        let held = try Int.fetchOne(
+            db, sql: "SELECT (SELECT COUNT(*) FROM changes) + (SELECT COUNT(*) FROM pending) + (SELECT COUNT(*) FROM shown)") ?? 0
+        guard held == 0 || storageKey != nil else {
+            throw StoreError(
+                .locked,
+                "this replica was written before values were encrypted at rest; run a command that asks for the passphrase "
+                    + "(for example 'waypost case list') once, and it will be encrypted")
+        }
+        let keyring = Keyring(storageKey ?? StorageKey.random())
+        try db.execute(
+            sql: """
+                CREATE TABLE record_vault (
+                    collection INTEGER NOT NULL,
+                    record TEXT NOT NULL,
+                    key BLOB NOT NULL,
+                    PRIMARY KEY (collection, record)
+                ) STRICT, WITHOUT ROWID;
+                ALTER TABLE changes RENAME TO plain_changes;
+                ALTER TABLE live RENAME TO plain_live;
+                ALTER TABLE pending RENAME TO plain_pending;
+                DROP INDEX changes_by_record;
+                CREATE TABLE changes (
+                    origin INTEGER NOT NULL REFERENCES origins(id),
+                    sequence INTEGER NOT NULL,
+                    timestamp INTEGER NOT NULL,
+                    collection INTEGER NOT NULL,
+                    record TEXT NOT NULL,
+                    field TEXT NOT NULL,
+                    operation INTEGER NOT NULL,
+                    value BLOB NOT NULL,
+                    supersedes BLOB,
+                    digest BLOB,
+                    PRIMARY KEY (origin, sequence)
+                ) STRICT, WITHOUT ROWID;
+                CREATE INDEX changes_by_record ON changes (collection, record);
+                CREATE TABLE live (
+                    collection INTEGER NOT NULL,
+                    record TEXT NOT NULL,
+                    field TEXT NOT NULL,
+                    origin INTEGER NOT NULL,
+                    sequence INTEGER NOT NULL,
+                    timestamp INTEGER NOT NULL,
+                    value BLOB NOT NULL,
+                    PRIMARY KEY (collection, record, field, origin, sequence)
+                ) STRICT, WITHOUT ROWID;
+                CREATE TABLE pending (
+                    origin INTEGER NOT NULL,
+                    sequence INTEGER NOT NULL,
+                    timestamp INTEGER NOT NULL,
+                    collection INTEGER NOT NULL,
+                    record TEXT NOT NULL,
+                    field TEXT NOT NULL,
+                    operation INTEGER NOT NULL,
+                    value BLOB NOT NULL,
+                    supersedes BLOB,
+                    record_key BLOB,
+                    signature BLOB,
+                    PRIMARY KEY (origin, sequence)
+                ) STRICT, WITHOUT ROWID;
+                """)
+        guard held > 0 else {
+            try db.execute(sql: "DROP TABLE plain_changes; DROP TABLE plain_live; DROP TABLE plain_pending")
+            return
+        }
+        try sealChanges(db, keyring)
+        try sealLive(db, keyring)
+        try sealPending(db, keyring)
+        try sealChainKeys(db, keyring)
+        try sealShown(db, keyring)
+        try db.execute(sql: "DROP TABLE plain_changes; DROP TABLE plain_live; DROP TABLE plain_pending")
+    }
+
+    private static func record(_ row: Row, collection: Int, record: Int) throws -> FieldAddress.RecordKey {
+        try ChangeRow.recordKey(row[collection], row[record])
+    }
+
+    private static func sealChanges(_ db: Database, _ keyring: Keyring) throws {
+        let insert = try db.makeStatement(
+            sql: """
+                INSERT INTO changes (origin, sequence, timestamp, collection, record, field, operation, value, supersedes, digest)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+        let rows = try Row.fetchCursor(db, sql: "SELECT * FROM plain_changes")
+        while let row = try rows.next() {
+            let sealed = try keyring.sealValue(
+                row["value"], of: record(row, collection: 3, record: 4), origin: row["origin"], sequence: row["sequence"], db)
+            try insert.execute(arguments: [
+                row["origin"], row["sequence"], row["timestamp"], row["collection"], row["record"], row["field"], row["operation"],
+                Data(sealed), row["supersedes"], row["digest"],
+            ])
+        }
+    }
+
+    private static func sealLive(_ db: Database, _ keyring: Keyring) throws {
+        let insert = try db.makeStatement(
+            sql: "INSERT INTO live (collection, record, field, origin, sequence, timestamp, value) VALUES (?, ?, ?, ?, ?, ?, ?)")
+        let rows = try Row.fetchCursor(db, sql: "SELECT * FROM plain_live")
+        while let row = try rows.next() {
+            let sealed = try keyring.sealValue(
+                row["value"], of: record(row, collection: 0, record: 1), origin: row["origin"], sequence: row["sequence"], db)
+            try insert.execute(arguments: [
+                row["collection"], row["record"], row["field"], row["origin"], row["sequence"], row["timestamp"], Data(sealed),
+            ])
+        }
+    }
+
+    private static func sealPending(_ db: Database, _ keyring: Keyring) throws {
+        var origins = try OriginTable(db)
+        var byOrigin: [NodeID: [UInt64: ChainedChange]] = [:]
+        let rows = try Row.fetchAll(db, sql: "SELECT \(ChangeRow.columns), c.record_key, c.signature FROM plain_pending c")
+        for row in rows {
+            let change = try ChangeRow.make(
+                origin: row[0], sequence: row[1], timestamp: row[2], collection: row[3], record: row[4], field: row[5], code: row[6],
+                value: row[7], supersedes: (row[8] as Data?).map(Array.init), origins: origins)
+            byOrigin[change.dot.origin, default: [:]][change.dot.sequence] = ChainedChange(
+                change: change, recordKey: (row[9] as Data?).map(Array.init), signature: (row[10] as Data?).map(Array.init))
+        }
+        for (origin, changes) in byOrigin {
+            try PendingTable.replace(origin, with: changes, db, origins: &origins, keyring: keyring)
+        }
+    }
+
+    private static func sealChainKeys(_ db: Database, _ keyring: Keyring) throws {
+        let update = try db.makeStatement(sql: "UPDATE record_keys SET key = ? WHERE origin = ? AND collection = ? AND record = ?")
+        for row in try Row.fetchAll(db, sql: "SELECT origin, collection, record, key, introduced FROM record_keys") {
+            let sealed = try keyring.sealChainKey(
+                Array(row[3] as Data), of: record(row, collection: 1, record: 2), origin: row[0], introduced: row[4], db)
+            try update.execute(arguments: [Data(sealed), row[0], row[1], row[2]])
+        }
+    }
+
+    private static func sealShown(_ db: Database, _ keyring: Keyring) throws {
+        let update = try db.makeStatement(sql: "UPDATE shown SET value = ? WHERE collection = ? AND record = ? AND field = ?")
+        for row in try Row.fetchAll(db, sql: "SELECT collection, record, field, value FROM shown WHERE value IS NOT NULL") {
+            let plain: SQLValue
+            switch (row[3] as DatabaseValue).storage {
+            case .int64(let number): plain = .integer(number)
+            case .double(let number): plain = .real(number)
+            case .string(let text): plain = .text(text)
+            case .blob(let data): plain = .blob(Array(data))
+            case .null: plain = .null
+            }
+            let sealed = try ShownRow.seal(plain, of: record(row, collection: 0, record: 1), field: row[2], keyring: keyring, db)
+            guard case .blob(let bytes) = sealed else { continue }
+            try update.execute(arguments: [Data(bytes), row[0], row[1], row[2]])
+        }
+    }
+}
