@@ -40,25 +40,27 @@ enum ChangeRow {
         "c.origin, c.sequence, c.timestamp, c.collection, c.record, c.field, c.operation, c.value, c.supersedes"
 
     static func decode(_ row: Row, origins: OriginTable, keyring: Keyring, _ db: Database) throws -> Change {
-        let origin: Int64 = row[0], sequence: Int64 = row[1], collection: Int64 = row[3], record: String = row[4]
+        let origin: Int64 = row[0], sequence: Int64 = row[1], timestamp: Int64 = row[2], collection: Int64 = row[3]
+        let record: String = row[4], field: String = row[5]
         let sealed: Data = row[7]
-        let value = try sealed.withUnsafeBytes {
-            try keyring.openValue($0, of: try recordKey(collection, record), origin: origin, sequence: sequence, db)
-        }
+        let place = Keyring.Place(
+            record: try recordKey(collection, record), origin: origin, sequence: sequence, field: field, timestamp: timestamp)
+        let value = try sealed.withUnsafeBytes { try keyring.openValue($0, at: place, db) }
         return try make(
-            origin: origin, sequence: sequence, timestamp: row[2], collection: collection, record: record, field: row[5],
+            origin: origin, sequence: sequence, timestamp: timestamp, collection: collection, record: record, field: field,
             code: row[6], value: value, supersedes: (row[8] as Data?).map(Array.init), origins: origins)
     }
 
     /// Decodes the same columns from a row read directly (``DirectRow``), for the batches sync sends.
     static func decode(_ row: DirectRow, origins: OriginTable, keyring: Keyring, _ db: Database) throws -> Change {
-        let origin = row.integer(0), sequence = row.integer(1), collection = row.integer(3), record = row.text(4)
-        let value = try row.withBlob(7) {
-            try keyring.openValue($0, of: try recordKey(collection, record), origin: origin, sequence: sequence, db)
-        }
+        let origin = row.integer(0), sequence = row.integer(1), timestamp = row.integer(2), collection = row.integer(3)
+        let record = row.text(4), field = row.text(5)
+        let place = Keyring.Place(
+            record: try recordKey(collection, record), origin: origin, sequence: sequence, field: field, timestamp: timestamp)
+        let value = try row.withBlob(7) { try keyring.openValue($0, at: place, db) }
         return try make(
-            origin: origin, sequence: sequence, timestamp: row.integer(2), collection: collection, record: record,
-            field: row.text(5), code: row.integer(6), value: value, supersedes: row.blob(8), origins: origins)
+            origin: origin, sequence: sequence, timestamp: timestamp, collection: collection, record: record,
+            field: field, code: row.integer(6), value: value, supersedes: row.blob(8), origins: origins)
     }
 
     static func recordKey(_ collection: Int64, _ record: String) throws -> FieldAddress.RecordKey {

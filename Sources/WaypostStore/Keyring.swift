@@ -6,8 +6,8 @@ import WaypostCrypto
 /// The keys one transaction encrypts and decrypts values with (`Protocol/replica.md` §9): the replica's
 /// storage key, and each record's own key, unwrapped from `record_vault` at most once per transaction.
 ///
-/// Every value of a record (in `changes`, `live`, `pending`, `shown`, and the chain's record keys in
-/// `record_keys`) is sealed under that record's key; the record key is sealed under the storage key.
+/// Every value of a record (in `changes`, `live`, `pending` and `shown`) is sealed under that record's key;
+/// the record key, and the chain's record keys in `record_keys`, are sealed under the storage key.
 /// Erasing a record deletes its key, so every copy of its values left anywhere, in a backup or in pages
 /// SQLite has not reused yet, can no longer be read.
 ///
@@ -75,50 +75,71 @@ final class Keyring {
 
     // MARK: Values of changes
 
-    /// Seals a change's value under its record's key, with the nonce its dot gives.
-    func sealValue(_ value: String, of record: FieldAddress.RecordKey, origin: Int64, sequence: Int64, _ db: Database) throws
-        -> [UInt8]
-    {
-        let key = try key(for: record, db)!
-        var value = value
-        let nonce = Self.dotNonce(kind: 1, origin: origin, sequence: sequence)
-        return value.withUTF8 { utf8 in
-            nonce.withUnsafeBytes { nonce in ValueCipher.seal(UnsafeRawBufferPointer(utf8), key: key, nonce: nonce) }
+    /// Where a change's value sits: its record and dot, and the field and timestamp it is bound to.
+    struct Place {
+        let record: FieldAddress.RecordKey
+        let origin: Int64
+        let sequence: Int64
+        let field: String
+        let timestamp: Int64
+
+        /// The associated data: the timestamp (8 bytes little-endian) and the field's UTF-8, so that a change
+        /// whose field or time was altered in the file no longer opens.
+        var associatedData: [UInt8] {
+            withUnsafeBytes(of: timestamp.littleEndian) { Array($0) } + Array(field.utf8)
         }
     }
 
-    /// Opens a change's value sealed by ``sealValue(_:of:origin:sequence:_:)``.
-    func openValue(_ sealed: UnsafeRawBufferPointer, of record: FieldAddress.RecordKey, origin: Int64, sequence: Int64, _ db: Database)
-        throws -> String
-    {
-        guard let key = try key(for: record, db, create: false) else { throw StoreError.damaged("a value's record key") }
-        let nonce = Self.dotNonce(kind: 1, origin: origin, sequence: sequence)
+    /// Seals a change's value under its record's key, with the nonce its dot gives.
+    func sealValue(_ value: String, at place: Place, _ db: Database) throws -> [UInt8] {
+        let key = try key(for: place.record, db)!
+        var value = value
+        let nonce = Self.dotNonce(kind: 1, origin: place.origin, sequence: place.sequence)
+        return value.withUTF8 { utf8 in
+            nonce.withUnsafeBytes { nonce in
+                place.associatedData.withUnsafeBytes {
+                    ValueCipher.seal(UnsafeRawBufferPointer(utf8), key: key, nonce: nonce, associatedData: $0)
+                }
+            }
+        }
+    }
+
+    /// Opens a change's value sealed by ``sealValue(_:at:_:)``.
+    func openValue(_ sealed: UnsafeRawBufferPointer, at place: Place, _ db: Database) throws -> String {
+        guard let key = try key(for: place.record, db, create: false) else { throw StoreError.damaged("a value's record key") }
+        let nonce = Self.dotNonce(kind: 1, origin: place.origin, sequence: place.sequence)
         do {
-            let plain = try nonce.withUnsafeBytes { nonce in try ValueCipher.open(sealed, key: key, nonce: nonce) }
+            let plain = try nonce.withUnsafeBytes { nonce in
+                try place.associatedData.withUnsafeBytes { try ValueCipher.open(sealed, key: key, nonce: nonce, associatedData: $0) }
+            }
             return String(decoding: plain, as: UTF8.self)
         } catch {
             throw StoreError.damaged("a value")
         }
     }
 
-    /// Seals a chain record key (`Protocol/trust.md` §2.1) under its record's key.
-    func sealChainKey(_ chainKey: [UInt8], of record: FieldAddress.RecordKey, origin: Int64, introduced: Int64, _ db: Database)
-        throws -> [UInt8]
-    {
-        let key = try key(for: record, db)!
+    /// Seals a chain record key (`Protocol/trust.md` §2.1) under the storage key, bound to its record, with
+    /// the nonce of the dot that introduced it. Not under the record's key: an erased record's chain keys
+    /// must outlive it, to verify its origins' later changes (`Protocol/replica.md` §9.4).
+    func sealChainKey(_ chainKey: [UInt8], of record: FieldAddress.RecordKey, origin: Int64, introduced: Int64) -> [UInt8] {
         let nonce = Self.dotNonce(kind: 2, origin: origin, sequence: introduced)
-        return chainKey.withUnsafeBytes { plain in nonce.withUnsafeBytes { ValueCipher.seal(plain, key: key, nonce: $0) } }
+        return chainKey.withUnsafeBytes { plain in
+            nonce.withUnsafeBytes { nonce in
+                Self.associatedData(record).withUnsafeBytes { ValueCipher.seal(plain, key: storage, nonce: nonce, associatedData: $0) }
+            }
+        }
     }
 
     /// Opens a chain record key.
-    func openChainKey(_ sealed: [UInt8], of record: FieldAddress.RecordKey, origin: Int64, introduced: Int64, _ db: Database)
-        throws -> [UInt8]
-    {
-        guard let key = try key(for: record, db, create: false) else { throw StoreError.damaged("a chain key's record key") }
+    func openChainKey(_ sealed: [UInt8], of record: FieldAddress.RecordKey, origin: Int64, introduced: Int64) throws -> [UInt8] {
         let nonce = Self.dotNonce(kind: 2, origin: origin, sequence: introduced)
         do {
             return try sealed.withUnsafeBytes { sealed in
-                try nonce.withUnsafeBytes { nonce in try ValueCipher.open(sealed, key: key, nonce: nonce) }
+                try nonce.withUnsafeBytes { nonce in
+                    try Self.associatedData(record).withUnsafeBytes {
+                        try ValueCipher.open(sealed, key: storage, nonce: nonce, associatedData: $0)
+                    }
+                }
             }
         } catch {
             throw StoreError.damaged("a chain record key")

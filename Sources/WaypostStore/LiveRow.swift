@@ -5,31 +5,33 @@ import WaypostCore
 /// Reads rows of the `live` table into ``WaypostCore/LiveValue``s and record views.
 enum LiveRow {
     /// Decodes `origin, sequence, timestamp, value` of a live value of `record`, opening the value.
-    static func decode(_ row: Row, origins: OriginTable, keyring: Keyring, record: FieldAddress.RecordKey, _ db: Database) throws
-        -> LiveValue
-    {
-        let origin: Int64 = row[0], sequence: Int64 = row[1]
+    static func decode(
+        _ row: Row, origins: OriginTable, keyring: Keyring, record: FieldAddress.RecordKey, field: String, _ db: Database
+    ) throws -> LiveValue {
+        let origin: Int64 = row[0], sequence: Int64 = row[1], timestamp: Int64 = row[2]
         guard let node = origins.node(origin) else {
             throw StoreError(.database, "a live value names an unknown origin; the replica is damaged")
         }
         let sealed: Data = row[3]
-        let value = try sealed.withUnsafeBytes { try keyring.openValue($0, of: record, origin: origin, sequence: sequence, db) }
+        let place = Keyring.Place(record: record, origin: origin, sequence: sequence, field: field, timestamp: timestamp)
+        let value = try sealed.withUnsafeBytes { try keyring.openValue($0, at: place, db) }
         return LiveValue(
-            dot: Dot(origin: node, sequence: UInt64(sequence)), timestamp: HybridTimestamp(rawValue: UInt64(bitPattern: row[2] as Int64)),
+            dot: Dot(origin: node, sequence: UInt64(sequence)), timestamp: HybridTimestamp(rawValue: UInt64(bitPattern: timestamp)),
             value: value)
     }
 
     /// Decodes `origin, sequence, timestamp, value` from a row read directly.
-    static func decode(_ row: DirectRow, origins: OriginTable, keyring: Keyring, record: FieldAddress.RecordKey, _ db: Database)
-        throws -> LiveValue
-    {
-        let origin = row.integer(0), sequence = row.integer(1)
+    static func decode(
+        _ row: DirectRow, origins: OriginTable, keyring: Keyring, record: FieldAddress.RecordKey, field: String, _ db: Database
+    ) throws -> LiveValue {
+        let origin = row.integer(0), sequence = row.integer(1), timestamp = row.integer(2)
         guard let node = origins.node(origin) else {
             throw StoreError(.database, "a live value names an unknown origin; the replica is damaged")
         }
-        let value = try row.withBlob(3) { try keyring.openValue($0, of: record, origin: origin, sequence: sequence, db) }
+        let place = Keyring.Place(record: record, origin: origin, sequence: sequence, field: field, timestamp: timestamp)
+        let value = try row.withBlob(3) { try keyring.openValue($0, at: place, db) }
         return LiveValue(
-            dot: Dot(origin: node, sequence: UInt64(sequence)), timestamp: HybridTimestamp(rawValue: UInt64(bitPattern: row.integer(2))),
+            dot: Dot(origin: node, sequence: UInt64(sequence)), timestamp: HybridTimestamp(rawValue: UInt64(bitPattern: timestamp)),
             value: value)
     }
 
@@ -44,7 +46,7 @@ enum LiveRow {
         ).forEachRow(.integer(Int64(key.collection.rawValue)), .text(key.record.text)) { row in
             let field = row.text(4)
             if let only, !only.contains(field.prefix { $0 != "." }) { return }
-            fields[field, default: []].append(try decode(row, origins: origins, keyring: keyring, record: key, db))
+            fields[field, default: []].append(try decode(row, origins: origins, keyring: keyring, record: key, field: field, db))
         }
         return RecordView(collection: key.collection, id: key.record, live: fields, schema: schema)
     }

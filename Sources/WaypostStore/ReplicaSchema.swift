@@ -22,6 +22,7 @@ import WaypostCrypto
 ///   when, and what it had seen at the last sync.
 /// - `record_vault`: each record's key, sealed under the storage key; every value above is sealed under
 ///   it (``Keyring``).
+/// - `access_log`: who looked at which records, when and why; append-only, no field values.
 enum ReplicaSchema {
     /// The migration that encrypted values at rest.
     static let vaultMigration = "v4-vault"
@@ -174,6 +175,25 @@ enum ReplicaSchema {
                     """)
         }
         migrator.registerMigration(vaultMigration) { db in try VaultMigration.migrate(db, storageKey: storageKey) }
+        migrator.registerMigration("v6-audit") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE access_log (
+                        number INTEGER PRIMARY KEY AUTOINCREMENT,
+                        at INTEGER NOT NULL,
+                        user TEXT NOT NULL,
+                        node BLOB NOT NULL,
+                        command TEXT NOT NULL,
+                        records TEXT NOT NULL,
+                        scope TEXT,
+                        reason TEXT
+                    ) STRICT;
+                    CREATE TRIGGER access_log_append_only_update BEFORE UPDATE ON access_log
+                    BEGIN SELECT RAISE(ABORT, 'the access log is append-only'); END;
+                    CREATE TRIGGER access_log_append_only_delete BEFORE DELETE ON access_log
+                    BEGIN SELECT RAISE(ABORT, 'the access log is append-only'); END;
+                    """)
+        }
         return migrator
     }
 

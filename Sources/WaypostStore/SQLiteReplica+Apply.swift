@@ -220,7 +220,7 @@ struct ApplyContext {
         guard let found else { return nil }
         let key = try keyring.openChainKey(
             found.sealed, of: FieldAddress.RecordKey(collection: address.collection, record: address.record), origin: id,
-            introduced: found.introduced, db)
+            introduced: found.introduced)
         recordKeys[address] = key
         return key
     }
@@ -236,7 +236,10 @@ struct ApplyContext {
         let sequence = Int64(change.dot.sequence)
         let supersedes = ChangeRow.encode(change.operation.supersedes)
         let key = FieldAddress.RecordKey(collection: change.collection, record: change.record)
-        let sealed = try keyring.sealValue(change.operation.argument, of: key, origin: origin, sequence: sequence, db)
+        let place = Keyring.Place(
+            record: key, origin: origin, sequence: sequence, field: change.field,
+            timestamp: Int64(bitPattern: change.timestamp.rawValue))
+        let sealed = try keyring.sealValue(change.operation.argument, at: place, db)
         try db.cachedStatement(
             sql: """
                 INSERT INTO changes (origin, sequence, timestamp, collection, record, field, operation, value, supersedes)
@@ -251,7 +254,7 @@ struct ApplyContext {
                 sql: "INSERT INTO record_keys (origin, collection, record, key, introduced) VALUES (?, ?, ?, ?, ?)"
             ).run(
                 .integer(origin), .integer(collection), .text(record),
-                .blob(try keyring.sealChainKey(recordKey, of: key, origin: origin, introduced: sequence, db)), .integer(sequence))
+                .blob(keyring.sealChainKey(recordKey, of: key, origin: origin, introduced: sequence)), .integer(sequence))
             recordKeys[RecordKeyAddress(origin: change.dot.origin, collection: change.collection, record: change.record)] =
                 recordKey
         }
@@ -303,7 +306,7 @@ struct ApplyContext {
             values.append(
                 try LiveRow.decode(
                     row, origins: origins, keyring: keyring,
-                    record: FieldAddress.RecordKey(collection: address.collection, record: address.record), db))
+                    record: FieldAddress.RecordKey(collection: address.collection, record: address.record), field: address.field, db))
         }
         return values
     }

@@ -43,7 +43,7 @@ extension SQLiteReplica {
                 let record: String = row[5]
                 let key = FieldAddress.RecordKey(collection: collection, record: RecordID(canonical: record))
                 fieldsByRecord[record, default: [:]][row[4], default: []].append(
-                    try LiveRow.decode(row, origins: origins, keyring: keyring, record: key, db))
+                    try LiveRow.decode(row, origins: origins, keyring: keyring, record: key, field: row[4], db))
             }
             return fieldsByRecord.keys.sorted().map { record in
                 RecordView(
@@ -177,7 +177,7 @@ extension SQLiteReplica {
                     if let key = row.blob(9) {
                         batch.recordKeys[change.dot] = try keyring.openChainKey(
                             key, of: FieldAddress.RecordKey(collection: change.collection, record: change.record), origin: entry.id,
-                            introduced: row.integer(1), db)
+                            introduced: row.integer(1))
                     }
                     if let signature = row.blob(10) { batch.signatures[change.dot] = signature }
                     remaining -= 1
@@ -201,7 +201,7 @@ extension SQLiteReplica {
                 guard let collection = RecordCollection(rawValue: UInt8(truncatingIfNeeded: row[4] as Int64)) else { continue }
                 let address = FieldAddress(collection: collection, record: RecordID(canonical: row[5]), field: row[6])
                 let key = FieldAddress.RecordKey(collection: collection, record: address.record)
-                live.append((address, try LiveRow.decode(row, origins: origins, keyring: keyring, record: key, db)))
+                live.append((address, try LiveRow.decode(row, origins: origins, keyring: keyring, record: key, field: address.field, db)))
             }
             return CanonicalState.export(versions: origins.versions, live: live)
         }

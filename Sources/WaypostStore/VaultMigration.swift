@@ -95,8 +95,10 @@ enum VaultMigration {
                 """)
         let rows = try Row.fetchCursor(db, sql: "SELECT * FROM plain_changes")
         while let row = try rows.next() {
-            let sealed = try keyring.sealValue(
-                row["value"], of: record(row, collection: 3, record: 4), origin: row["origin"], sequence: row["sequence"], db)
+            let place = Keyring.Place(
+                record: try record(row, collection: 3, record: 4), origin: row["origin"], sequence: row["sequence"],
+                field: row["field"], timestamp: row["timestamp"])
+            let sealed = try keyring.sealValue(row["value"], at: place, db)
             try insert.execute(arguments: [
                 row["origin"], row["sequence"], row["timestamp"], row["collection"], row["record"], row["field"], row["operation"],
                 Data(sealed), row["supersedes"], row["digest"],
@@ -109,8 +111,10 @@ enum VaultMigration {
             sql: "INSERT INTO live (collection, record, field, origin, sequence, timestamp, value) VALUES (?, ?, ?, ?, ?, ?, ?)")
         let rows = try Row.fetchCursor(db, sql: "SELECT * FROM plain_live")
         while let row = try rows.next() {
-            let sealed = try keyring.sealValue(
-                row["value"], of: record(row, collection: 0, record: 1), origin: row["origin"], sequence: row["sequence"], db)
+            let place = Keyring.Place(
+                record: try record(row, collection: 0, record: 1), origin: row["origin"], sequence: row["sequence"],
+                field: row["field"], timestamp: row["timestamp"])
+            let sealed = try keyring.sealValue(row["value"], at: place, db)
             try insert.execute(arguments: [
                 row["collection"], row["record"], row["field"], row["origin"], row["sequence"], row["timestamp"], Data(sealed),
             ])
@@ -137,7 +141,7 @@ enum VaultMigration {
         let update = try db.makeStatement(sql: "UPDATE record_keys SET key = ? WHERE origin = ? AND collection = ? AND record = ?")
         for row in try Row.fetchAll(db, sql: "SELECT origin, collection, record, key, introduced FROM record_keys") {
             let sealed = try keyring.sealChainKey(
-                Array(row[3] as Data), of: record(row, collection: 1, record: 2), origin: row[0], introduced: row[4], db)
+                Array(row[3] as Data), of: record(row, collection: 1, record: 2), origin: row[0], introduced: row[4])
             try update.execute(arguments: [Data(sealed), row[0], row[1], row[2]])
         }
     }

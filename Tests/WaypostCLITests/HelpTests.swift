@@ -11,7 +11,10 @@ import WaypostCore
         "id": ["node's id", "peer"],
         "passphrase": ["passphrase", "change"],
         "passphrase change": ["passphrase", "$WAYPOST_PASSPHRASE", "$WAYPOST_NEW_PASSPHRASE", "not re-encrypted"],
-        "sql": ["read-only SQL", "cases", "services", "standard input", "--json"],
+        "sql": ["read-only SQL", "cases", "services", "standard input", "--json", "--reason"],
+        "audit": ["signed history", "verify", "access"],
+        "audit verify": ["hash chain", "origin", "sequence", "--json"],
+        "audit access": ["who looked", "append-only", "never field values", "--json"],
         "case": ["case files", "add", "set", "note", "consent", "entry", "show", "list"],
         "case add": ["Create a case"],
         "case set": ["Change fields of a case"],
@@ -85,7 +88,7 @@ import WaypostCore
                 found.insert((path + [String(line.dropFirst(2).prefix { !$0.isWhitespace })]).joined(separator: " "))
             }
         }
-        #expect(groups.count == 7)  // the root, case, service, peer, network, bundle, passphrase
+        #expect(groups.count == 8)  // the root, case, service, peer, network, bundle, passphrase, audit
         #expect(
             found.subtracting(Self.commands.keys).isEmpty,
             "not in the table: \(found.subtracting(Self.commands.keys).sorted())")

@@ -28,6 +28,7 @@ struct BundleExport: ParsableCommand {
     @Option(help: "A peer the bundle is for; repeat for several.") var to: [String] = []
     @Flag(help: "Write every change in the replica, not only what the peers lack.") var all = false
     @Option(help: "The file to write.", completion: .file()) var out: String
+    @OptionGroup var access: ReasonOption
 
     func validate() throws {
         guard !to.isEmpty || all else { throw ValidationError("give --to PEER (one or more), or --all") }
@@ -39,6 +40,7 @@ struct BundleExport: ParsableCommand {
             try opened.exportBundle(for: to, all: all, to: out, keys: keys)
         }
         let audience = to.isEmpty ? "this node only" : to.joined(separator: ", ")
+        try AccessLog.record(opened, command: "bundle export", scope: "\(summary.changes) changes for \(audience)", reason: access.reason)
         print("wrote \(summary.changes) change\(summary.changes == 1 ? "" : "s") (\(summary.bytes) bytes) for \(audience) to \(out)")
     }
 }

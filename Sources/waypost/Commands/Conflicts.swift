@@ -11,10 +11,14 @@ struct Conflicts: ParsableCommand {
 
     @OptionGroup var node: NodeOptions
     @OptionGroup var output: JSONOption
+    @OptionGroup var access: ReasonOption
 
     func run() throws {
         let opened = try node.openUnlockedNode()
         let (conflicts, peers) = try Failure.report { (try opened.replica.conflicts(), try opened.replica.peers()) }
+        var records: [String] = []
+        for conflict in conflicts where records.last != conflict.record.text { records.append(conflict.record.text) }
+        try AccessLog.record(opened, command: "conflicts", records: records, scope: records.isEmpty ? "no conflicts" : nil, reason: access.reason)
         if output.json {
             Output.json(
                 .array(

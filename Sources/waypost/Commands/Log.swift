@@ -13,6 +13,7 @@ struct Log: ParsableCommand {
     @OptionGroup var output: JSONOption
     @Argument(help: "A case or service id (its first characters are enough).") var id: String?
     @Option(help: "How many changes at most.") var limit = 200
+    @OptionGroup var access: ReasonOption
 
     func run() throws {
         let opened = try node.openUnlockedNode()
@@ -30,6 +31,9 @@ struct Log: ParsableCommand {
             }
             return (try opened.replica.history(of: key, limit: limit), try opened.replica.peers())
         }
+        var records: [String] = []
+        for change in changes where !records.contains(change.record.text) { records.append(change.record.text) }
+        try AccessLog.record(opened, command: "log", records: records, scope: "\(changes.count) changes", reason: access.reason)
         if output.json {
             Output.json(
                 .array(

@@ -94,6 +94,7 @@ struct RecordShow<Marker: CollectionMarker>: ParsableCommand {
 
     @OptionGroup var node: NodeOptions
     @OptionGroup var output: JSONOption
+    @OptionGroup var access: ReasonOption
 
     @Argument(help: "The record's id (its first characters are enough).")
     var id: String
@@ -107,6 +108,7 @@ struct RecordShow<Marker: CollectionMarker>: ParsableCommand {
             }
             return (view, try opened.replica.peers())
         }
+        try AccessLog.record(opened, command: "\(Marker.collection) show", records: [view.id.text], reason: access.reason)
         if output.json {
             Output.json(view.json(schema: opened.replica.schema))
         } else {
@@ -123,10 +125,13 @@ struct RecordList<Marker: CollectionMarker>: ParsableCommand {
 
     @OptionGroup var node: NodeOptions
     @OptionGroup var output: JSONOption
+    @OptionGroup var access: ReasonOption
 
     func run() throws {
         let opened = try node.openUnlockedNode()
         let views = try Failure.report { try opened.replica.views(Marker.collection) }
+        try AccessLog.record(
+            opened, command: "\(Marker.collection) list", scope: "all \(views.count) \(Marker.collection) records", reason: access.reason)
         let schema = opened.replica.schema
         if output.json {
             Output.json(.array(views.map { $0.json(schema: schema) }))

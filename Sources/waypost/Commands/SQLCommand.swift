@@ -23,12 +23,13 @@ struct SQLCommand: ParsableCommand {
 
     @OptionGroup var node: NodeOptions
     @OptionGroup var output: JSONOption
+    @OptionGroup var access: ReasonOption
     @Argument(help: "One SQL statement; without it, statements are read from standard input.") var statement: String?
 
     func run() throws {
         let opened = try node.openUnlockedNode()
         if let statement {
-            try show(try Failure.report { try opened.replica.query(statement) })
+            try show(try run(statement, on: opened))
             return
         }
         let interactive = isatty(STDIN_FILENO) == 1
@@ -42,7 +43,7 @@ struct SQLCommand: ParsableCommand {
             let text = pending
             pending = ""
             do {
-                try show(try Failure.report { try opened.replica.query(text) })
+                try show(try run(text, on: opened))
             } catch {
                 // Failure.report printed the message; a shell carries on, a script ends with the failure.
                 failed = true
@@ -50,9 +51,23 @@ struct SQLCommand: ParsableCommand {
             }
         }
         if !pending.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
-            try show(try Failure.report { try opened.replica.query(pending) })
+            try show(try run(pending, on: opened))
         }
         if failed { throw ExitCode(4) }
+    }
+
+    /// Runs SQL and records the look in the access log (the ids of an `id` column if there is one; never
+    /// the SQL, which may hold values) before anything is shown.
+    private func run(_ sql: String, on opened: Node) throws -> [QueryResult] {
+        let results = try Failure.report { try opened.replica.query(sql) }
+        var records: [String] = []
+        for result in results {
+            guard let column = result.columns.firstIndex(of: "id") else { continue }
+            for row in result.rows { if case .text(let id) = row[column], !records.contains(id) { records.append(id) } }
+        }
+        let rows = results.map(\.rows.count).reduce(0, +)
+        try AccessLog.record(opened, command: "sql", records: records, scope: "\(rows) row\(rows == 1 ? "" : "s")", reason: access.reason)
+        return results
     }
 
     private func show(_ results: [QueryResult]) throws {
