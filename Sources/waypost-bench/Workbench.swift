@@ -80,6 +80,6 @@ struct Workbench {
         let target = "\(directory)/\(name)"
         try? FileManager.default.removeItem(atPath: target)
         try FileManager.default.copyItem(atPath: node.home.path, toPath: target)
-        return try Node.open(home: NodeHome(explicit: target))
+        return try Node.open(home: NodeHome(explicit: target), passphrase: { "" })
     }
 }
