@@ -19,6 +19,8 @@ import WaypostCore
 /// - `networks`, `certificates`: the networks joined and the membership certificates held.
 /// - `contacts`, `contact_versions`: every node this one has synced with over the network, where and
 ///   when, and what it had seen at the last sync.
+/// - `directives`: the admin directives held (revocations, erasures; `Protocol/trust.md` §7), each once,
+///   with whether it took effect here.
 enum ReplicaSchema {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -163,6 +165,28 @@ enum ReplicaSchema {
                         sequence INTEGER NOT NULL,
                         PRIMARY KEY (node, origin)
                     ) STRICT, WITHOUT ROWID;
+                    """)
+        }
+        // "v4-vault" is another branch's; the names only need to be distinct and registered in order.
+        migrator.registerMigration("v5-directives") { db in
+            // `id` is BLAKE2b-256 of `bytes`. `subject` is the revoked node's id (kind 1), or the
+            // collection's byte and the record's 10 bytes (kind 2). `accepted` is 0 for a revocation of
+            // this node itself, stored and passed on without effect here (`Protocol/trust.md` §7.3).
+            try db.execute(
+                sql: """
+                    CREATE TABLE directives (
+                        id BLOB PRIMARY KEY NOT NULL,
+                        kind INTEGER NOT NULL,
+                        subject BLOB NOT NULL,
+                        last_accepted INTEGER,
+                        issuer BLOB NOT NULL,
+                        issued_at INTEGER NOT NULL,
+                        accepted INTEGER NOT NULL,
+                        received_at INTEGER NOT NULL,
+                        bytes BLOB NOT NULL
+                    ) STRICT, WITHOUT ROWID;
+                    CREATE INDEX directives_by_subject ON directives (kind, subject);
+                    CREATE INDEX directives_by_issuer ON directives (issuer, issued_at);
                     """)
         }
         return migrator
