@@ -118,6 +118,7 @@ struct SyncSession: Sendable {
         var nextBatch: UInt64 = 1
         var nextExpectedBatch: UInt64 = 1
         var unacknowledged = 0
+        /// Whether the certificates and directives went out (with the first batch, `Protocol/sync.md` §5.3).
         var certificatesSent = false
         var sentCaughtUp = false
         var peerCaughtUp = false
@@ -302,13 +303,22 @@ struct SyncSession: Sendable {
             let limit = context.limits.changesPerBatch
             // A sealed batch must fit in a frame: the message's tag and type, its number, and the tag.
             let byteBudget = context.limits.maximumFrame - 64
+            let me = context.keys.publicKey
+            // A revocation may arrive while the session runs (from another session, a bundle, the CLI):
+            // from then on the peer gets nothing more (`Protocol/trust.md` §7.4).
+            if let peer, try await context.worker.run({ try replica.isRevoked(peer) }) {
+                try? await send(.refuse(.init(.untrusted, "\(me.short) has revoked \(peer.short)")))
+                throw SyncError(.untrusted, "stopped syncing with \(peer.short): it has been revoked")
+            }
             while unacknowledged < context.limits.window {
                 let seen = cursor
                 let includeCertificates = !certificatesSent
-                let me = context.keys.publicKey
                 let next = try await context.worker.run { () throws -> (frames: [UInt8], count: Int, last: [NodeID: UInt64])? in
                     var batch = try replica.changes(after: seen, limit: limit)
-                    guard !batch.changes.isEmpty else { return nil }
+                    // The first batch carries the directives, even with no change to send, so that a
+                    // revocation reaches a peer that lacks none of this node's changes.
+                    let directives = includeCertificates ? try replica.directives() : []
+                    guard !batch.changes.isEmpty || !directives.isEmpty else { return nil }
                     // Large values: halve until the batch fits, cut anywhere (the receiver holds an unsigned
                     // tail back until the rest of its run arrives).
                     var size = batch.changes.count
@@ -320,7 +330,8 @@ struct SyncSession: Sendable {
                     for change in batch.changes { last[change.dot.origin] = max(last[change.dot.origin] ?? 0, change.dot.sequence) }
                     let bundle = Bundle(
                         sender: me, createdAt: SQLiteReplica.systemWallClock(), senderVersions: try replica.versions(),
-                        batch: batch, certificates: includeCertificates ? try replica.certificates() : [])
+                        batch: batch, certificates: includeCertificates ? try replica.certificates() : [],
+                        directives: directives)
                     return (BundleWriter.encode(bundle), batch.changes.count, last)
                 }
                 guard let next else {
@@ -353,7 +364,8 @@ struct SyncSession: Sendable {
                         guard bundle.sender == peer else {
                             return .failure(SyncError(.malformed, "\(peer.short) sent a batch that names another sender"))
                         }
-                        let report = try replica.apply(bundle.batch, certificates: bundle.certificates, from: peer)
+                        let report = try replica.apply(
+                            bundle.batch, certificates: bundle.certificates, directives: bundle.directives, from: peer)
                         var last: [NodeID: UInt64] = [:]
                         for change in bundle.changes { last[change.dot.origin] = max(last[change.dot.origin] ?? 0, change.dot.sequence) }
                         return .success((report, bundle.changes.count, last, try replica.versions()))
@@ -372,6 +384,9 @@ struct SyncSession: Sendable {
                 for (origin, sequence) in result.last { cursor.advance(origin, to: sequence) }
                 progress!.received += result.count
                 progress!.applied += result.report.applied
+                progress!.directivesStored += result.report.directivesStored
+                progress!.directivesRefused += result.report.directivesRefused
+                progress!.refusedBeyondRevocation += result.report.refusedBeyondRevocation
                 progress!.batchesReceived += 1
                 progress!.toReceive = max(progress!.toReceive, progress!.received)
                 report()

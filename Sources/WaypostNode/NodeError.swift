@@ -21,6 +21,9 @@ public struct NodeError: Error, Sendable, CustomStringConvertible {
         case untrusted
         /// Network membership: no such network, or this node may not enroll in it.
         case network
+        /// A directive that cannot be issued as asked: no reason, an overlong one, a node that cannot
+        /// be revoked, or a last accepted sequence this replica cannot vouch for.
+        case invalidDirective = "invalid-directive"
     }
 
     /// What kind of problem.
