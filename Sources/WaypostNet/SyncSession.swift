@@ -201,15 +201,24 @@ struct SyncSession: Sendable {
             return result.peer
         }
 
-        /// Refuses (and throws for) a node this one does not trust. (Where and when a trusted one was seen
+        /// Refuses (and throws for) a node this one does not trust, or has revoked (`Protocol/trust.md` §7.4).
+        /// (Where and when a trusted one was seen
         /// is recorded with its versions, by ``record(caughtUp:)``.)
         mutating func checkTrust(of peer: NodeID, refuseInChannel: Bool) async throws {
             let replica = context.replica
             let address = session.address
-            let trusted = try await context.worker.run { try replica.trust().trusts(peer) }
+            let (trusted, revocation) = try await context.worker.run { () throws -> (Bool, String?) in
+                let trust = try replica.trust()
+                return (trust.trusts(peer), trust.revocations(of: peer).first.map { "\($0.issuer.short): \"\($0.reason)\"" })
+            }
             guard trusted else {
+                let me = context.keys.publicKey.short
                 if refuseInChannel {
-                    try? await send(.refuse(.init(.untrusted, "\(context.keys.publicKey.short) does not trust \(peer.short)")))
+                    let reason = revocation == nil ? "\(me) does not trust \(peer.short)" : "\(me) has revoked \(peer.short)"
+                    try? await send(.refuse(.init(.untrusted, reason)))
+                }
+                if let revocation {
+                    throw SyncError(.untrusted, "refused node \(peer.short) at \(address): it has been revoked by \(revocation)")
                 }
                 throw SyncError(
                     .untrusted, "refused node \(peer.short) at \(address): this node does not trust it (see 'waypost peer add')")
