@@ -17,16 +17,20 @@ public struct Bundle: Sendable, Hashable {
     public let batch: ChangeBatch
     /// Membership certificates the sender holds, passed on so that the receiver can trust enrolled nodes.
     public let certificates: [Certificate]
+    /// Admin directives the sender holds (revocations, erasures), passed on so that they reach every node.
+    public let directives: [Directive]
 
     /// Makes a bundle.
     public init(
-        sender: NodeID, createdAt: UInt64, senderVersions: VersionVector, batch: ChangeBatch, certificates: [Certificate] = []
+        sender: NodeID, createdAt: UInt64, senderVersions: VersionVector, batch: ChangeBatch, certificates: [Certificate] = [],
+        directives: [Directive] = []
     ) {
         self.sender = sender
         self.createdAt = createdAt
         self.senderVersions = senderVersions
         self.batch = batch
         self.certificates = certificates
+        self.directives = directives
     }
 
     /// The changes.

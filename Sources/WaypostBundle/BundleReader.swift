@@ -28,6 +28,7 @@ public enum BundleReader {
         var header: (sender: NodeID, createdAt: UInt64, nodes: [NodeID], versions: VersionVector)?
         var batch = ChangeBatch()
         var certificates: [Certificate] = []
+        var directives: [Directive] = []
         var lastSequences: [NodeID: UInt64] = [:]
         var frameCount = 0
         while true {
@@ -68,6 +69,14 @@ public enum BundleReader {
                     } catch let error as TrustError {
                         throw BundleError(.corrupt, "the bundle carries a bad certificate: \(error.message)")
                     }
+                case .directive:
+                    guard header != nil else { throw malformed("a directive before the header") }
+                    guard directives.count < BundleLimits.directives else { throw malformed("too many directives") }
+                    do {
+                        directives.append(try Directive(decoding: try payload.readBytes(payload.remaining)))
+                    } catch let error as TrustError {
+                        throw BundleError(.corrupt, "the bundle carries a bad directive: \(error.message)")
+                    }
                 case .end:
                     guard let header else { throw malformed("an end frame before the header") }
                     let frames = try payload.readVarint()
@@ -80,7 +89,7 @@ public enum BundleReader {
                     guard reader.isAtEnd else { throw malformed("bytes after the end frame") }
                     return Bundle(
                         sender: header.sender, createdAt: header.createdAt, senderVersions: header.versions,
-                        batch: batch, certificates: certificates)
+                        batch: batch, certificates: certificates, directives: directives)
                 case nil:
                     throw malformed("unknown frame type \(type)")
                 }

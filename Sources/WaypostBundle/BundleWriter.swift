@@ -39,6 +39,11 @@ public enum BundleWriter {
             appendFrame(.certificate, certificate.bytes, to: &output)
             frameCount += 1
         }
+        // Then the directives, so a receiver knows who is revoked before it judges the changes.
+        for directive in bundle.directives {
+            appendFrame(.directive, directive.bytes, to: &output)
+            frameCount += 1
+        }
 
         // Runs of consecutive changes of one origin, at most `changesPerFrame` each and small enough
         // that the frame stays within the reader's `framePayload` limit.

@@ -9,6 +9,8 @@ enum FrameType: UInt8 {
     case changes = 0x02
     /// A membership certificate (`Protocol/trust.md` §3).
     case certificate = 0x03
+    /// An admin directive: a revocation or an erasure (`Protocol/trust.md` §7).
+    case directive = 0x04
     /// The last frame: how many frames and changes came before it.
     case end = 0x7F
 }
@@ -30,6 +32,8 @@ enum BundleLimits {
     static let fieldsPerFrame = 4096
     /// The most certificates in one bundle.
     static let certificates = 65_536
+    /// The most directives in one bundle.
+    static let directives = 65_536
 }
 
 /// The flag bits of a change's first byte (`Protocol/bundle.md` §3.4): the low three bits are the

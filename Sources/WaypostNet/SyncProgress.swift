@@ -20,6 +20,12 @@ public struct SyncProgress: Sendable, Hashable {
     public var bytesSent = 0
     /// Bytes it read from the connection, frame lengths and handshake included.
     public var bytesReceived = 0
+    /// Admin directives received and newly stored.
+    public var directivesStored = 0
+    /// Directives received from nodes that are not admins here: refused, neither stored nor passed on.
+    public var directivesRefused = 0
+    /// Changes received of revoked nodes, after their revocation's last accepted sequence: dropped.
+    public var refusedBeyondRevocation = 0
     /// Whether both sides have said they are caught up.
     public var caughtUp = false
 

@@ -132,7 +132,7 @@ public struct SyncService: Sendable {
 
     /// Dials one peer, again and again: after a failure with exponential backoff and jitter, after a
     /// connection that closed after a short pause. Returns when the node has no address any more (removed,
-    /// or never given one and not found by discovery).
+    /// or never given one and not found by discovery), or is revoked.
     private static func dial(
         _ node: NodeID, group: MultiThreadedEventLoopGroup, context: SyncContext, discovered: DiscoveredAddresses
     ) async {
@@ -140,6 +140,8 @@ public struct SyncService: Sendable {
         var generator = SystemRandomNumberGenerator()
         let replica = context.replica
         while !Task.isCancelled {
+            // A revoked peer is not dialled: it learns nothing, not even this node's address (trust.md §7.4).
+            if (try? await context.worker.run({ try replica.isRevoked(node) })) == true { return }
             let peer = (try? await context.worker.run({ try replica.peers() }))?.first { $0.node == node }
             // A fresh discovery beats a stored address that may be stale (a clinic back at base).
             guard let text = discovered.address(of: node)?.description ?? peer?.address else { return }

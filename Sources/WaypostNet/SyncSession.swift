@@ -118,6 +118,7 @@ struct SyncSession: Sendable {
         var nextBatch: UInt64 = 1
         var nextExpectedBatch: UInt64 = 1
         var unacknowledged = 0
+        /// Whether the certificates and directives went out (with the first batch, `Protocol/sync.md` §5.3).
         var certificatesSent = false
         var sentCaughtUp = false
         var peerCaughtUp = false
@@ -200,15 +201,24 @@ struct SyncSession: Sendable {
             return result.peer
         }
 
-        /// Refuses (and throws for) a node this one does not trust. (Where and when a trusted one was seen
+        /// Refuses (and throws for) a node this one does not trust, or has revoked (`Protocol/trust.md` §7.4).
+        /// (Where and when a trusted one was seen
         /// is recorded with its versions, by ``record(caughtUp:)``.)
         mutating func checkTrust(of peer: NodeID, refuseInChannel: Bool) async throws {
             let replica = context.replica
             let address = session.address
-            let trusted = try await context.worker.run { try replica.trust().trusts(peer) }
+            let (trusted, revocation) = try await context.worker.run { () throws -> (Bool, String?) in
+                let trust = try replica.trust()
+                return (trust.trusts(peer), trust.revocations(of: peer).first.map { "\($0.issuer.short): \"\($0.reason)\"" })
+            }
             guard trusted else {
+                let me = context.keys.publicKey.short
                 if refuseInChannel {
-                    try? await send(.refuse(.init(.untrusted, "\(context.keys.publicKey.short) does not trust \(peer.short)")))
+                    let reason = revocation == nil ? "\(me) does not trust \(peer.short)" : "\(me) has revoked \(peer.short)"
+                    try? await send(.refuse(.init(.untrusted, reason)))
+                }
+                if let revocation {
+                    throw SyncError(.untrusted, "refused node \(peer.short) at \(address): it has been revoked by \(revocation)")
                 }
                 throw SyncError(
                     .untrusted, "refused node \(peer.short) at \(address): this node does not trust it (see 'waypost peer add')")
@@ -302,13 +312,22 @@ struct SyncSession: Sendable {
             let limit = context.limits.changesPerBatch
             // A sealed batch must fit in a frame: the message's tag and type, its number, and the tag.
             let byteBudget = context.limits.maximumFrame - 64
+            let me = context.keys.publicKey
+            // A revocation may arrive while the session runs (from another session, a bundle, the CLI):
+            // from then on the peer gets nothing more (`Protocol/trust.md` §7.4).
+            if let peer, try await context.worker.run({ try replica.isRevoked(peer) }) {
+                try? await send(.refuse(.init(.untrusted, "\(me.short) has revoked \(peer.short)")))
+                throw SyncError(.untrusted, "stopped syncing with \(peer.short): it has been revoked")
+            }
             while unacknowledged < context.limits.window {
                 let seen = cursor
                 let includeCertificates = !certificatesSent
-                let me = context.keys.publicKey
                 let next = try await context.worker.run { () throws -> (frames: [UInt8], count: Int, last: [NodeID: UInt64])? in
                     var batch = try replica.changes(after: seen, limit: limit)
-                    guard !batch.changes.isEmpty else { return nil }
+                    // The first batch carries the directives, even with no change to send, so that a
+                    // revocation reaches a peer that lacks none of this node's changes.
+                    let directives = includeCertificates ? try replica.directives() : []
+                    guard !batch.changes.isEmpty || !directives.isEmpty else { return nil }
                     // Large values: halve until the batch fits, cut anywhere (the receiver holds an unsigned
                     // tail back until the rest of its run arrives).
                     var size = batch.changes.count
@@ -320,7 +339,8 @@ struct SyncSession: Sendable {
                     for change in batch.changes { last[change.dot.origin] = max(last[change.dot.origin] ?? 0, change.dot.sequence) }
                     let bundle = Bundle(
                         sender: me, createdAt: SQLiteReplica.systemWallClock(), senderVersions: try replica.versions(),
-                        batch: batch, certificates: includeCertificates ? try replica.certificates() : [])
+                        batch: batch, certificates: includeCertificates ? try replica.certificates() : [],
+                        directives: directives)
                     return (BundleWriter.encode(bundle), batch.changes.count, last)
                 }
                 guard let next else {
@@ -353,7 +373,8 @@ struct SyncSession: Sendable {
                         guard bundle.sender == peer else {
                             return .failure(SyncError(.malformed, "\(peer.short) sent a batch that names another sender"))
                         }
-                        let report = try replica.apply(bundle.batch, certificates: bundle.certificates, from: peer)
+                        let report = try replica.apply(
+                            bundle.batch, certificates: bundle.certificates, directives: bundle.directives, from: peer)
                         var last: [NodeID: UInt64] = [:]
                         for change in bundle.changes { last[change.dot.origin] = max(last[change.dot.origin] ?? 0, change.dot.sequence) }
                         return .success((report, bundle.changes.count, last, try replica.versions()))
@@ -372,6 +393,9 @@ struct SyncSession: Sendable {
                 for (origin, sequence) in result.last { cursor.advance(origin, to: sequence) }
                 progress!.received += result.count
                 progress!.applied += result.report.applied
+                progress!.directivesStored += result.report.directivesStored
+                progress!.directivesRefused += result.report.directivesRefused
+                progress!.refusedBeyondRevocation += result.report.refusedBeyondRevocation
                 progress!.batchesReceived += 1
                 progress!.toReceive = max(progress!.toReceive, progress!.received)
                 report()

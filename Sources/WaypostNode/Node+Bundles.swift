@@ -18,7 +18,7 @@ extension Node {
     /// Writes an encrypted bundle for `peers` (or for this node itself, as a backup, when `peers` is
     /// empty) to `path`, atomically: a temporary file renamed into place, so a reader never sees half a
     /// bundle. It holds every change the peers may lack (every change when `all` is set or no peer is
-    /// named) and every membership certificate this node holds.
+    /// named), every membership certificate and every admin directive this node holds.
     public func exportBundle(for peers: [String], all: Bool, to path: String, keys: SigningKeyPair) throws(NodeError)
         -> ExportSummary
     {
@@ -36,7 +36,8 @@ extension Node {
             }
             let bundle = Bundle(
                 sender: id, createdAt: SQLiteReplica.systemWallClock(), senderVersions: try replica.versions(),
-                batch: try replica.changes(after: seen), certificates: try replica.certificates())
+                batch: try replica.changes(after: seen), certificates: try replica.certificates(),
+                directives: try replica.directives())
             let recipients = records.isEmpty ? [id] : records.map(\.node)
             let bytes = try SealedBundle.seal(BundleWriter.encode(bundle), from: keys, to: recipients)
             try Node.writeAtomically(bytes, to: path)
@@ -61,6 +62,8 @@ extension Node {
         public let report: ApplyReport
         /// How many changes the bundle held.
         public let changes: Int
+        /// How many directives the bundle held.
+        public let directives: Int
     }
 
     /// Decrypts, checks and merges a bundle file in one transaction. A bundle that is damaged,
@@ -79,9 +82,11 @@ extension Node {
             guard bundle.sender == sender else {
                 throw BundleError(.corrupt, "the bundle's contents name another sender than its signature; it is forged")
             }
-            let report = try replica.apply(bundle.batch, certificates: bundle.certificates, from: sender)
+            let report = try replica.apply(
+                bundle.batch, certificates: bundle.certificates, directives: bundle.directives, from: sender)
             try replica.recordSeen(by: bundle.sender, bundle.senderVersions)
-            return ImportSummary(sender: bundle.sender, report: report, changes: bundle.changes.count)
+            return ImportSummary(
+                sender: bundle.sender, report: report, changes: bundle.changes.count, directives: bundle.directives.count)
         } catch let error as BundleError {
             throw NodeError(.bundle, "\(path): \(error.message); nothing was imported", cause: error)
         } catch let error as StoreError {

@@ -23,6 +23,9 @@ public struct NodeError: Error, Sendable, CustomStringConvertible {
         case network
         /// The command needs the node's passphrase: the replica's values are encrypted at rest.
         case locked
+        /// A directive that cannot be issued as asked: no reason, an overlong one, a node that cannot
+        /// be revoked, or a last accepted sequence this replica cannot vouch for.
+        case invalidDirective = "invalid-directive"
     }
 
     /// What kind of problem.

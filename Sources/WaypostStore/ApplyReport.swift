@@ -15,6 +15,18 @@ public struct ApplyReport: Sendable, Hashable {
     public var discarded = 0
     /// Origins whose changes carry timestamps more than five minutes ahead of this node's clock.
     public var originsAhead: Set<NodeID> = []
+    /// Admin directives newly stored (a directive already held is not counted again).
+    public var directivesStored = 0
+    /// Directives refused because their issuer is not an admin here (or is revoked): neither stored
+    /// nor passed on.
+    public var directivesRefused = 0
+    /// The issuers of the refused directives.
+    public var refusedIssuers: Set<NodeID> = []
+    /// Nodes this batch's directives newly revoked.
+    public var revoked: Set<NodeID> = []
+    /// Changes of revoked origins beyond their last accepted sequence: refused and dropped, while the
+    /// other changes of the batch were applied.
+    public var refusedBeyondRevocation = 0
 
     /// An empty report.
     public init() {}
@@ -22,6 +34,9 @@ public struct ApplyReport: Sendable, Hashable {
     public static func == (lhs: ApplyReport, rhs: ApplyReport) -> Bool {
         lhs.applied == rhs.applied && lhs.duplicates == rhs.duplicates && lhs.discarded == rhs.discarded
             && lhs.originsAhead == rhs.originsAhead
+            && lhs.directivesStored == rhs.directivesStored && lhs.directivesRefused == rhs.directivesRefused
+            && lhs.refusedIssuers == rhs.refusedIssuers && lhs.revoked == rhs.revoked
+            && lhs.refusedBeyondRevocation == rhs.refusedBeyondRevocation
             && lhs.heldBack.mapValues { [$0.expected, UInt64($0.count)] }
                 == rhs.heldBack.mapValues { [$0.expected, UInt64($0.count)] }
     }

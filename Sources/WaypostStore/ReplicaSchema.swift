@@ -23,6 +23,8 @@ import WaypostCrypto
 /// - `record_vault`: each record's key, sealed under the storage key; every value above is sealed under
 ///   it (``Keyring``).
 /// - `access_log`: who looked at which records, when and why; append-only, no field values.
+/// - `directives`: the admin directives held (revocations, erasures; `Protocol/trust.md` §7), each once,
+///   with whether it took effect here.
 enum ReplicaSchema {
     /// The migration that encrypted values at rest.
     static let vaultMigration = "v4-vault"
@@ -175,6 +177,27 @@ enum ReplicaSchema {
                     """)
         }
         migrator.registerMigration(vaultMigration) { db in try VaultMigration.migrate(db, storageKey: storageKey) }
+        migrator.registerMigration("v5-directives") { db in
+            // `id` is BLAKE2b-256 of `bytes`. `subject` is the revoked node's id (kind 1), or the
+            // collection's byte and the record's 10 bytes (kind 2). `accepted` is 0 for a revocation of
+            // this node itself, stored and passed on without effect here (`Protocol/trust.md` §7.3).
+            try db.execute(
+                sql: """
+                    CREATE TABLE directives (
+                        id BLOB PRIMARY KEY NOT NULL,
+                        kind INTEGER NOT NULL,
+                        subject BLOB NOT NULL,
+                        last_accepted INTEGER,
+                        issuer BLOB NOT NULL,
+                        issued_at INTEGER NOT NULL,
+                        accepted INTEGER NOT NULL,
+                        received_at INTEGER NOT NULL,
+                        bytes BLOB NOT NULL
+                    ) STRICT, WITHOUT ROWID;
+                    CREATE INDEX directives_by_subject ON directives (kind, subject);
+                    CREATE INDEX directives_by_issuer ON directives (issuer, issued_at);
+                    """)
+        }
         migrator.registerMigration("v6-audit") { db in
             try db.execute(
                 sql: """

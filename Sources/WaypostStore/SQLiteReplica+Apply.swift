@@ -10,8 +10,14 @@ extension SQLiteReplica {
     /// In order, and refusing the whole batch at the first failure:
     /// 1. every change must fit the schema;
     /// 2. `certificates` are stored (each was checked against its issuer when decoded);
-    /// 3. the sender, if given, and every origin must be trusted: this node, a pairwise peer, or a member of a joined network;
-    /// 4. each origin's new changes must continue its hash chain from what this replica holds, and
+    /// 3. `directives` are judged: those whose issuer is an admin here are stored and take effect (a
+    ///    revocation at once, for the checks below), the others are refused and counted
+    ///    (`Protocol/trust.md` §7);
+    /// 4. the sender, if given, must be trusted and not revoked; every origin must be trusted: this
+    ///    node, a pairwise peer, or a member of a joined network. A revoked origin's changes after its
+    ///    last accepted sequence are dropped and counted, and its earlier ones are judged as a trusted
+    ///    origin's if it has a grant;
+    /// 5. each origin's new changes must continue its hash chain from what this replica holds, and
     ///    every signature given must verify against the chain head (`Protocol/trust.md` §2).
     ///
     /// Changes up to each origin's last valid signature are merged with the rules of
@@ -20,10 +26,10 @@ extension SQLiteReplica {
     /// skipped.
     ///
     /// - Throws: ``StoreError`` `invalid`, `untrusted`, `forged`, `diskFull` or `database`; in every case
-    ///   nothing was applied.
-    public func apply(_ batch: ChangeBatch, certificates: [Certificate] = [], from sender: NodeID? = nil)
-        throws(StoreError) -> ApplyReport
-    {
+    ///   nothing was applied, not even the certificates and directives.
+    public func apply(
+        _ batch: ChangeBatch, certificates: [Certificate] = [], directives: [Directive] = [], from sender: NodeID? = nil
+    ) throws(StoreError) -> ApplyReport {
         for change in batch.changes {
             do { try change.validate(against: schema) } catch { throw StoreError(error) }
         }
@@ -31,8 +37,21 @@ extension SQLiteReplica {
         let localNode = self.localNode
         return try write { db in
             try TrustTables.store(certificates, db)
-            let trust = try TrustTables.registry(db, local: localNode)
+            var trust = try TrustTables.registry(db, local: localNode)
+            var report = ApplyReport()
+            let admission = try DirectiveTables.admit(directives, trust: &trust, now: wall, db)
+            report.directivesStored = admission.accepted.count + admission.withoutEffect.count
+            report.directivesRefused = admission.refused.count
+            report.refusedIssuers = Set(admission.refused.map(\.directive.issuer))
+            report.revoked = Set(admission.accepted.compactMap(\.revokedNode))
+            report.discarded += admission.discardedPending
             if let sender, !trust.trusts(sender) {
+                if let revocation = trust.revocations(of: sender).first {
+                    throw StoreError(
+                        .untrusted,
+                        "the bundle comes from node \(sender), which \(revocation.issuer.short) revoked: "
+                            + "\"\(revocation.reason)\"; nothing was applied")
+                }
                 throw StoreError(
                     .untrusted,
                     "the bundle comes from node \(sender), which this node does not trust; nothing was applied "
@@ -40,16 +59,25 @@ extension SQLiteReplica {
             }
             var byOrigin: [NodeID: [Change]] = [:]
             for change in batch.changes { byOrigin[change.dot.origin, default: []].append(change) }
-            for origin in byOrigin.keys.sorted() where !trust.trusts(origin) {
+            for origin in byOrigin.keys.sorted() {
+                guard let lastAccepted = trust.lastAccepted(of: origin) else { continue }
+                let changes = byOrigin[origin]!
+                let kept = changes.filter { $0.dot.sequence <= lastAccepted }
+                report.refusedBeyondRevocation += changes.count - kept.count
+                byOrigin[origin] = kept.isEmpty ? nil : kept
+            }
+            for origin in byOrigin.keys.sorted() where !trust.isGranted(origin) {
                 throw StoreError(
                     .untrusted,
                     "the changes come from node \(origin), which this node does not trust; nothing was applied "
                         + "(add it with 'waypost peer add', or join a network that enrolled it)")
             }
             var context = try ApplyContext(db, replica: self)
-            var report = ApplyReport()
             for origin in byOrigin.keys.sorted() {
                 try context.advance(origin, incoming: byOrigin[origin]!, batch: batch, wall: wall, report: &report, db)
+            }
+            for directive in admission.accepted {
+                if case .erase(let collection, let record) = directive.kind { try context.erase(collection, record, db) }
             }
             try context.finish(db)
             return report

@@ -138,7 +138,8 @@ extension SQLiteReplica {
 
     /// Every change the holder of `seen` lacks, each origin's in sequence order, with the record keys
     /// those changes introduce and the signatures at them: a batch another node can verify. Its cost
-    /// follows the number of changes returned, not the size of the replica.
+    /// follows the number of changes returned, not the size of the replica. A revoked origin's changes
+    /// after its revocation's last accepted sequence are left out.
     ///
     /// With a `limit`, the batch holds about that many changes: it stops at the first origin signature at
     /// or after the limit (at most 1,023 changes past it), so the receiver can verify and apply all of
@@ -152,17 +153,21 @@ extension SQLiteReplica {
         return try read { db in
             let keyring = Keyring(storage)
             let origins = try OriginTable(db)
+            // A revoked origin's changes after its last accepted sequence are not passed on (trust.md §7.4).
+            let ceilings = try DirectiveTables.ceilings(db)
             var batch = ChangeBatch()
             var remaining = limit ?? Int.max
-            for (node, entry) in origins.byNode.sorted(by: { $0.key < $1.key }) where entry.sequence > seen[node] {
+            for (node, entry) in origins.byNode.sorted(by: { $0.key < $1.key }) {
+                let top = min(entry.sequence, ceilings[node] ?? .max)
+                guard top > seen[node] else { continue }
                 guard remaining > 0 else { break }
-                var upper = entry.sequence
-                if entry.sequence - seen[node] > UInt64(remaining) {
+                var upper = top
+                if top - seen[node] > UInt64(remaining) {
                     let cut = seen[node] + UInt64(remaining)
                     let signed = try Int64.fetchOne(
                         db, sql: "SELECT MIN(sequence) FROM signatures WHERE origin = ? AND sequence >= ?",
                         arguments: [entry.id, Int64(cut)])
-                    upper = endAtSignature ? signed.map(UInt64.init) ?? entry.sequence : cut
+                    upper = endAtSignature ? min(signed.map(UInt64.init) ?? top, top) : cut
                 }
                 try db.cachedStatement(
                     sql: """

@@ -3,8 +3,8 @@ import GRDB
 import WaypostCore
 import WaypostTrust
 
-/// Reads and writes the tables that say whom this node trusts: `peers` (with their role), `networks`
-/// and `certificates`.
+/// Reads and writes the tables that say whom this node trusts: `peers` (with their role), `networks`,
+/// `certificates`, and the revocations in `directives` (``DirectiveTables``).
 enum TrustTables {
     /// Stores certificates (already checked against their issuers when decoded); known ones are skipped.
     static func store(_ certificates: [Certificate], _ db: Database) throws {
@@ -32,6 +32,8 @@ enum TrustTables {
             pairwise[NodeID(bytes: Array(row[0] as Data))] = Role(rawValue: UInt8(truncatingIfNeeded: row[1] as Int64)) ?? .field
         }
         let networks = Set(try Data.fetchAll(db, sql: "SELECT network FROM networks").map { NodeID(bytes: Array($0)) })
-        return TrustRegistry(local: local, pairwise: pairwise, joinedNetworks: networks, certificates: try certificates(db))
+        return TrustRegistry(
+            local: local, pairwise: pairwise, joinedNetworks: networks, certificates: try certificates(db),
+            revocations: try DirectiveTables.revocations(db))
     }
 }

@@ -1,5 +1,5 @@
-/// What a trusted node may do. Every trusted node's changes are accepted; only admins' revocations and
-/// erasures will be (the data-protection issue).
+/// What a trusted node may do. Every trusted node's changes are accepted; only admins' directives
+/// (revocations and erasures, ``Directive``) are.
 public enum Role: UInt8, Sendable, Hashable, Comparable, CaseIterable, CustomStringConvertible {
     /// A field node: a border post, a clinic.
     case field = 1

@@ -1,6 +1,6 @@
 public import WaypostCore
 
-/// Why changes, a certificate or a bundle were not trusted. Whatever throws it has applied nothing.
+/// Why changes, a certificate, a directive or a bundle were not trusted. Whatever throws it has applied nothing.
 public struct TrustError: Error, Sendable, Hashable, CustomStringConvertible {
     /// What kind of problem, for callers that branch on it.
     public enum Code: String, Sendable, Hashable {
@@ -15,6 +15,10 @@ public struct TrustError: Error, Sendable, Hashable, CustomStringConvertible {
         case recordKey = "record-key"
         /// A certificate that is malformed or does not verify.
         case badCertificate = "bad-certificate"
+        /// A directive that is malformed, has an empty or overlong reason, or does not verify.
+        case badDirective = "bad-directive"
+        /// A node revoked by an admin's directive (`Protocol/trust.md` §7.4).
+        case revoked
     }
 
     /// What kind of problem.

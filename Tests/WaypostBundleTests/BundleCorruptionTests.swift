@@ -127,7 +127,7 @@ import WaypostTrust
 
     @Test func unknownFrameTypesAreRefused() {
         let frames = Frame.split(Self.example)
-        for type: UInt8 in [0x00, 0x04, 0x05, 0x7E, 0x80, 0x81, 0xFF] {
+        for type: UInt8 in [0x00, 0x05, 0x06, 0x7E, 0x80, 0x81, 0xFF] {
             for payload in [[], frames[1].payload] {
                 let unknown = Frame(type: type, payload: payload)
                 let bundle = Frame.join([frames[0], unknown] + frames[1...])
@@ -209,6 +209,38 @@ import WaypostTrust
         var unknownRole = good
         unknownRole[71] = 3
         #expect(withCertificate(unknownRole)?.code == .corrupt)
+    }
+
+    // MARK: Directives
+
+    @Test func badDirectivesAreRefusedAndGoodOnesRead() throws {
+        let frames = Frame.split(Self.example)  // header, certificate, changes, end
+        func withDirective(_ bytes: [UInt8]) -> BundleError? {
+            Self.error(Frame.join([frames[0], frames[1], Frame.directive(bytes), frames[2], Frame.end(frames: 4, changes: 3)]))
+        }
+        for good in BundleSamples.directives.map(\.bytes) {
+            #expect(withDirective(good) == nil)
+            let bundle = try BundleReader.decode(
+                Frame.join([frames[0], Frame.directive(good), frames[1], frames[2], Frame.end(frames: 4, changes: 3)]))
+            #expect(bundle.directives.map(\.bytes) == [good])
+            #expect(bundle.certificates == [BundleSamples.exampleCertificate] && bundle.changes.count == 3)
+        }
+        let good = BundleSamples.directives[0].bytes
+        // Every byte changed, the frame's length and CRC recomputed: the directive itself refuses it.
+        for position in good.indices {
+            var changed = good
+            changed[position] ^= 0x01
+            let error = withDirective(changed)
+            #expect(error?.code == .corrupt, "directive byte \(position)")
+            #expect(error?.message.contains("directive") == true)
+        }
+        for length in 0..<good.count {
+            #expect(withDirective(Array(good[0..<length]))?.code == .corrupt, "directive cut to \(length)")
+        }
+        #expect(withDirective(good + [0])?.code == .corrupt)
+        // Before the header, like any frame but the header.
+        #expect(
+            Self.code(Frame.join([Frame.directive(good), frames[0], Frame.end(frames: 2, changes: 0)])) == .malformed)
     }
 
     // MARK: Header

@@ -38,7 +38,7 @@ import WaypostTrust
         }
         #expect(flags == ChangeFlags.known & ~0x07)
         #expect(operations == [1, 2, 3, 4, 5])
-        #expect(frameTypes == [1, 2, 3, 0x7F])
+        #expect(frameTypes == [1, 2, 3, 4, 0x7F])
     }
 
     @Test func emptyBundle() throws {

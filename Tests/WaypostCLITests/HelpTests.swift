@@ -23,6 +23,7 @@ import WaypostCore
         "case entry": ["household", "referrals"],
         "case show": ["current values", "--json"],
         "case list": ["List every case", "--json"],
+        "case erase": ["Erase a case's values on every node", "--reason", "erase directive", "admins"],
         "service": ["service directory", "add", "set", "show", "list"],
         "service add": ["Create a service"],
         "service set": ["Change fields of a service"],
@@ -42,6 +43,10 @@ import WaypostCore
         "network join": ["Trust the nodes a network enrolls", "<network-id>"],
         "network enroll": ["membership certificate", "--name", "--role", "field", "admin", "--network"],
         "network list": ["networks this node has joined", "members", "--json"],
+        "network revoke": [
+            "Revoke a lost or seized node", "<target>", "--reason", "--last-accepted", "<sequence>", "signature",
+            "peer add --admin", "--json",
+        ],
         "bundle": ["Carry changes", "encrypted", "export", "import", "recipients"],
         "bundle export": ["Write the changes", "encrypted", "signed", "--to", "--all", "--out", "backup"],
         "bundle import": ["Decrypt, check and merge a bundle", "does not trust", "--json"],

@@ -42,8 +42,9 @@ import Testing
         let setup = try Setup()
         let status = try setup.post.json(["status"]).jsonObject()
         expectKeys(
-            status, ["node", "name", "records", "changes", "conflicts", "versions", "peers", "clock_warnings"], "status"
-        )
+            status, ["node", "name", "records", "changes", "conflicts", "versions", "peers", "revoked", "clock_warnings"],
+            "status")
+        #expect((status["revoked"] as? [Any])?.isEmpty == true)
         #expect(status["node"] as? String == setup.post.nodeID)
         #expect(status["name"] as? String == "post")
         expectKeys(status["records"], ["case", "service"], "status.records")
@@ -56,15 +57,20 @@ import Testing
         try #require(peers.count == 1)
         expectKeys(
             peers[0],
-            ["name", "node", "trust", "address", "last_address", "last_seen_at", "last_synced_at", "last_import_at", "lacks", "we_lack"],
+            [
+                "name", "node", "trust", "address", "last_address", "last_seen_at", "last_synced_at", "last_import_at", "lacks",
+                "we_lack", "revoked",
+            ],
             "status.peers[0]")
         #expect((peers[0] as? [String: Any])?["name"] as? String == "clinic")
 
         let peerList = try setup.post.json(["peer", "list"]).jsonArray()
         try #require(peerList.count == 1)
         expectKeys(
-            peerList[0], ["name", "node", "address", "role", "trust", "added_at", "last_import_at", "last_export_at", "seen"],
+            peerList[0],
+            ["name", "node", "address", "role", "trust", "added_at", "last_import_at", "last_export_at", "seen", "revoked"],
             "peer")
+        #expect((peerList[0] as? [String: Any])?["revoked"] is NSNull)
         let peer = try #require(peerList[0] as? [String: Any])
         #expect(peer["node"] as? String == setup.clinic.nodeID)
         #expect(peer["role"] as? String == "field")
@@ -76,7 +82,11 @@ import Testing
 
         expectKeys(
             setup.importReport,
-            ["sender", "changes", "applied", "duplicates", "held_back", "discarded", "origins_ahead"], "import")
+            [
+                "sender", "changes", "applied", "duplicates", "held_back", "discarded", "origins_ahead", "directives",
+                "directives_stored", "directives_refused", "refused_directive_issuers", "revoked", "refused_beyond_revocation",
+            ], "import")
+        #expect(setup.importReport["directives_refused"] as? Int == 0)
         #expect(setup.importReport["sender"] as? String == setup.clinic.nodeID)
         #expect(setup.importReport["applied"] as? Int == 1)
 

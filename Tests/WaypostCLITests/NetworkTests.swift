@@ -87,8 +87,9 @@ import WaypostTrust
             uniqueKeysWithValues: trusted.compactMap { entry in (entry["node"] as? String).map { ($0, entry) } })
         #expect(Set(byNode.keys) == [net.adminID, net.clinicID], "\(trusted)")
         let clinic = try #require(byNode[net.clinicID])
-        // Enrolled only: no pairwise peer record, so no role, seen or times of its own.
-        #expect(Set(clinic.keys) == ["name", "node", "trust"], "\(clinic)")
+        // Enrolled only: no pairwise peer record, so no role, seen or times of its own; not revoked.
+        #expect(Set(clinic.keys) == ["name", "node", "trust", "revoked"], "\(clinic)")
+        #expect(clinic["revoked"] is NSNull)
         #expect(clinic["name"] as? String == "clinic-7")
         let grants = try #require(clinic["trust"] as? [[String: String]])
         #expect(grants == [["kind": "enrolled", "network": net.network, "role": "field"]])

@@ -53,7 +53,9 @@ struct BundleImport: ParsableCommand {
             The whole bundle is checked before anything is applied: a truncated, damaged or altered \
             bundle, one for another node, one from a node this one does not trust, or one holding a change \
             that does not match its origin's signature, is refused and changes nothing. Importing a bundle \
-            twice, or bundles in any order, is safe.
+            twice, or bundles in any order, is safe. Admin directives in the bundle (revocations, erasures) \
+            are stored if their issuer is an admin here, and refused otherwise; changes of a revoked node \
+            after its last accepted one are dropped, and a bundle from a revoked node is refused.
             """)
 
     @OptionGroup var node: NodeOptions
@@ -74,11 +76,17 @@ struct BundleImport: ParsableCommand {
                     "applied": .integer(report.applied), "duplicates": .integer(report.duplicates),
                     "held_back": .integer(report.heldBackCount), "discarded": .integer(report.discarded),
                     "origins_ahead": .array(report.originsAhead.sorted().map { .string($0.description) }),
+                    "directives": .integer(summary.directives), "directives_stored": .integer(report.directivesStored),
+                    "directives_refused": .integer(report.directivesRefused),
+                    "refused_directive_issuers": .array(report.refusedIssuers.sorted().map { .string($0.description) }),
+                    "revoked": .array(report.revoked.sorted().map { .string($0.description) }),
+                    "refused_beyond_revocation": .integer(report.refusedBeyondRevocation),
                 ]))
             return
         }
         if report.applied == 0 && report.heldBackCount == 0 {
-            print("nothing new: all \(summary.changes) changes were already in the replica")
+            let skipped = summary.changes - report.refusedBeyondRevocation
+            print("nothing new: all \(skipped) changes were already in the replica")
         } else {
             print("applied \(report.applied) new change\(report.applied == 1 ? "" : "s") (\(report.duplicates) already known)")
         }
@@ -88,6 +96,7 @@ struct BundleImport: ParsableCommand {
         if report.discarded > 0 {
             print("warning: dropped \(report.discarded) change(s) kept from an earlier bundle that did not match their origin's signature")
         }
+        for line in DirectiveLines.lines(report) { print(line) }
         for origin in report.originsAhead.sorted() {
             print("warning: node \(origin.short) writes timestamps more than 5 minutes ahead of this node's clock")
         }

@@ -9,7 +9,7 @@ struct CaseCommand: ParsableCommand {
         commandName: "case", abstract: "Create, change and inspect case files.",
         subcommands: [
             RecordAdd<CaseMarker>.self, RecordSet<CaseMarker>.self, CaseNote.self, CaseConsent.self, CaseEntry.self,
-            RecordShow<CaseMarker>.self, RecordList<CaseMarker>.self,
+            RecordShow<CaseMarker>.self, RecordList<CaseMarker>.self, CaseErase.self,
         ])
 }
 

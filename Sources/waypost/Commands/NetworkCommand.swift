@@ -4,16 +4,17 @@ import WaypostNode
 import WaypostStore
 import WaypostTrust
 
-/// `waypost network create|join|enroll|list`.
+/// `waypost network create|join|enroll|revoke|list`.
 struct NetworkCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "network", abstract: "Trust nodes through a network key, so new sites need not be added everywhere by hand.",
         discussion: """
             An admin creates a network and gives its id to every site; each site joins it once. The admin \
             then enrolls nodes; their certificates travel inside bundles, and every node that has joined \
-            the network trusts the nodes it enrolled.
+            the network trusts the nodes it enrolled. An admin revokes a lost or seized node with \
+            'network revoke'.
             """,
-        subcommands: [NetworkCreate.self, NetworkJoin.self, NetworkEnroll.self, NetworkList.self])
+        subcommands: [NetworkCreate.self, NetworkJoin.self, NetworkEnroll.self, NetworkRevoke.self, NetworkList.self])
 }
 
 /// `waypost network create --name NAME`.

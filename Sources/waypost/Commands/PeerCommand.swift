@@ -20,7 +20,7 @@ struct PeerAdd: ParsableCommand {
     @OptionGroup var node: NodeOptions
     @Argument(help: "A local name for the peer (letters, digits, - _ .).") var name: String
     @Argument(help: "The peer's node id (56 characters; dashes optional).") var nodeID: String
-    @Flag(help: "Trust the peer as an admin (its revocations and erasures will be accepted).") var admin = false
+    @Flag(help: "Trust the peer as an admin (its revocations and erasures are accepted).") var admin = false
     @Option(help: "Where the peer listens, HOST:PORT; 'waypost serve' dials it there.") var address: String?
 
     func run() throws {
@@ -67,37 +67,59 @@ struct PeerList: ParsableCommand {
 
     func run() throws {
         let opened = try node.openNode()
-        let (peers, trust, certificates) = try Failure.report {
-            (try opened.replica.peers(), try opened.replica.trust(), try opened.replica.certificates())
+        let (peers, trust, certificates, beyond) = try Failure.report {
+            (try opened.replica.peers(), try opened.replica.trust(), try opened.replica.certificates(),
+             try opened.replica.changesBeyondRevocations())
         }
-        let enrolledOnly = trust.trustedNodes.filter { node in !peers.contains { $0.node == node } }
+        // Enrolled members, revoked or not, and revoked nodes this node knows only from their revocation.
+        let listed = Set(peers.map(\.node))
+        let others = Set(trust.grantedNodes + trust.revokedNodes).subtracting(listed).sorted()
+        let revocations = Dictionary(
+            uniqueKeysWithValues: RevocationRow.rows(trust: trust, beyond: beyond).map { ($0.node, $0) })
         func enrolledName(_ node: NodeID) -> String {
-            certificates.filter { $0.node == node }.max { $0.issuedAt < $1.issuedAt }?.name ?? node.short
+            if let peer = peers.first(where: { $0.node == node }) { return peer.name }
+            return certificates.filter { $0.node == node }.max { $0.issuedAt < $1.issuedAt }?.name ?? node.short
         }
+        func label(_ node: NodeID) -> String { node == opened.id ? "this node" : enrolledName(node) }
         if output.json {
-            var entries = peers.map { peer in PeerJSON.make(peer, trust: trust) }
-            entries += enrolledOnly.map { node in
+            var entries = peers.map { peer in PeerJSON.make(peer, trust: trust, revocation: revocations[peer.node], label: label) }
+            entries += others.map { node in
                 JSONValue.object([
                     "name": .string(enrolledName(node)), "node": .string(node.description),
                     "trust": PeerJSON.trust(trust, node),
+                    "revoked": revocations[node].map { $0.json(label: label) } ?? .null,
                 ])
             }
             Output.json(.array(entries))
             return
         }
-        if peers.isEmpty && enrolledOnly.isEmpty {
+        if peers.isEmpty && others.isEmpty {
             print("no trusted nodes; add one with 'waypost peer add NAME NODE-ID' or join a network")
             return
         }
+        func grants(_ node: NodeID) -> String {
+            let grants = trust.grants(for: node)
+            return grants.isEmpty ? "no grant" : grants.map(\.description).joined(separator: "; ")
+        }
         for peer in peers {
             print("\(Output.pad(peer.name, 20)) \(peer.node)")
-            print("  trusted: \(trust.grants(for: peer.node).map(\.description).joined(separator: "; "))")
+            if let revocation = revocations[peer.node] {
+                print("  REVOKED: \(revocation.summary(label: label))")
+                print("  not trusted (was: \(grants(peer.node)))")
+            } else {
+                print("  trusted: \(grants(peer.node))")
+            }
             if let address = peer.address { print("  address: \(address)") }
             print("  last import: \(Output.time(peer.lastImportAt))   last export: \(Output.time(peer.lastExportAt))")
         }
-        for node in enrolledOnly {
+        for node in others {
             print("\(Output.pad(enrolledName(node), 20)) \(node)")
-            print("  trusted: \(trust.grants(for: node).map(\.description).joined(separator: "; "))")
+            if let revocation = revocations[node] {
+                print("  REVOKED: \(revocation.summary(label: label))")
+                print("  not trusted (was: \(grants(node)))")
+            } else {
+                print("  trusted: \(grants(node))")
+            }
         }
     }
 }
@@ -119,8 +141,12 @@ struct PeerRemove: ParsableCommand {
 
 /// A peer as JSON.
 enum PeerJSON {
-    static func make(_ peer: PeerRecord, trust: TrustRegistry? = nil) -> JSONValue {
+    static func make(
+        _ peer: PeerRecord, trust: TrustRegistry? = nil, revocation: RevocationRow? = nil,
+        label: (NodeID) -> String = { $0.short }
+    ) -> JSONValue {
         .object([
+            "revoked": revocation.map { $0.json(label: label) } ?? .null,
             "trust": trust.map { PeerJSON.trust($0, peer.node) } ?? .null,
             "role": .string(peer.role.description),
             "name": .string(peer.name), "node": .string(peer.node.description),

@@ -2,11 +2,12 @@ import ArgumentParser
 import WaypostCore
 import WaypostNode
 import WaypostStore
+import WaypostTrust
 
 /// `waypost status [--json]`.
 struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Show this node, its counts, what each peer has seen, and warnings.")
+        abstract: "Show this node, its counts, what each peer has seen, revoked nodes, and warnings.")
 
     @OptionGroup var node: NodeOptions
     @OptionGroup var output: JSONOption
@@ -17,7 +18,14 @@ struct Status: ParsableCommand {
             (try opened.replica.name(), try opened.replica.statistics(), try opened.replica.peers(), try opened.replica.versions(),
              try opened.replica.trust())
         }
-        let contacts = try Failure.report { try opened.replica.contacts() }
+        let (contacts, beyond) = try Failure.report { (try opened.replica.contacts(), try opened.replica.changesBeyondRevocations()) }
+        let revocations = RevocationRow.rows(trust: trust, beyond: beyond)
+        let certificates = try Failure.report { try opened.replica.certificates() }
+        func label(_ node: NodeID) -> String {
+            let text = Output.label(node, local: opened.id, peers: peers)
+            guard text == node.short else { return text }
+            return certificates.filter { $0.node == node }.max { $0.issuedAt < $1.issuedAt }?.name ?? text
+        }
         let rows = PeerStatus.rows(peers: peers, contacts: contacts, trust: trust, versions: versions)
         let now = SQLiteReplica.systemWallClock()
         let ahead = statistics.origins.filter { HybridClock.isAhead($0.value.latest, ofWallMilliseconds: now) }.keys.sorted()
@@ -29,6 +37,7 @@ struct Status: ParsableCommand {
                     "changes": .integer(statistics.changes), "conflicts": .integer(statistics.conflicts),
                     "versions": .object(Dictionary(uniqueKeysWithValues: versions.entries.map { ($0.key.description, JSONValue.integer($0.value)) })),
                     "peers": .array(rows.map(\.json)),
+                    "revoked": .array(revocations.map { $0.json(label: label) }),
                     "clock_warnings": .array(ahead.map { origin in
                         .object(["origin": .string(origin.description), "latest": .string(statistics.origins[origin]!.latest.description)])
                     }),
@@ -42,6 +51,15 @@ struct Status: ParsableCommand {
         print("conflicts \(statistics.conflicts)\(statistics.conflicts > 0 ? "   (see 'waypost conflicts')" : "")")
         if rows.isEmpty { print("peers     none") }
         for row in rows { row.printText() }
+        for revocation in revocations {
+            print("revoked   \(label(revocation.node)) (\(revocation.node.short)) \(revocation.summary(label: label))")
+            if revocation.appliedBefore > 0 {
+                print(
+                    "warning   \(revocation.appliedBefore) change\(revocation.appliedBefore == 1 ? "" : "s") of \(label(revocation.node)) "
+                        + "beyond the revocation point \(revocation.appliedBefore == 1 ? "was" : "were") applied before it arrived; "
+                        + "they stay, and are not passed on")
+            }
+        }
         for origin in ahead {
             let label = Output.label(origin, local: opened.id, peers: peers)
             print("warning   \(label) (\(origin.short)) writes timestamps ahead of this clock (latest \(statistics.origins[origin]!.latest)); its clock is probably wrong")

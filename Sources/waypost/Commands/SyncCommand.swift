@@ -52,12 +52,21 @@ struct SyncCommand: AsyncParsableCommand {
             object["received"] = .integer(progress.received)
             object["applied"] = .integer(progress.applied)
             object["caught_up"] = .bool(progress.caughtUp)
+            object["directives_stored"] = .integer(progress.directivesStored)
+            object["directives_refused"] = .integer(progress.directivesRefused)
+            object["refused_beyond_revocation"] = .integer(progress.refusedBeyondRevocation)
             object["milliseconds"] = .integer(Int((seconds * 1000).rounded()))
             Output.json(.object(object))
         } else {
             print(
                 "synced with \(label) (\(progress.peer.short)): sent \(progress.sent) changes, received \(progress.received) "
                     + "(\(progress.applied) new) in \(String(format: "%.1f", seconds)) s; both caught up")
+            for line in DirectiveLines.lines(
+                stored: progress.directivesStored, refused: progress.directivesRefused,
+                refusedBeyondRevocation: progress.refusedBeyondRevocation)
+            {
+                print(line)
+            }
         }
     }
 

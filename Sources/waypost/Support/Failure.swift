@@ -28,7 +28,7 @@ enum Failure {
             switch error.code {
             case .noNode: throw fail(error.message, code: 3)
             case .bundle, .untrusted: throw fail(error.message, code: 5)
-            case .invalidName: throw fail(error.message, code: 4)
+            case .invalidName, .invalidDirective: throw fail(error.message, code: 4)
             case .wrongPassphrase, .locked: throw fail(error.message, code: 7)
             default: throw fail(error.message, code: 1)
             }

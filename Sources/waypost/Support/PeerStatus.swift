@@ -41,6 +41,7 @@ struct PeerStatus {
 
     var trustText: String {
         let grants = trust.grants(for: node)
+        if !trust.revocations(of: node).isEmpty { return "REVOKED (see below)" }
         return grants.isEmpty ? "not trusted" : grants.map(\.description).joined(separator: "; ")
     }
 
@@ -52,6 +53,7 @@ struct PeerStatus {
             "last_synced_at": lastSyncedAt.map { .string(Output.time($0)) } ?? .null,
             "last_import_at": lastImportAt.map { .string(Output.time($0)) } ?? .null,
             "lacks": .integer(lacksOurs), "we_lack": .integer(weLack),
+            "revoked": .bool(!trust.revocations(of: node).isEmpty),
         ])
     }
 

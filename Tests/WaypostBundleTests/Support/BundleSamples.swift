@@ -100,9 +100,24 @@ enum BundleSamples {
         ]
     }()
 
+    /// Directives to put in random bundles: a revocation and an erasure, reasons from one byte to the
+    /// 256-byte limit.
+    static let directives: [Directive] = [
+        try! Directive.issue(
+            .revoke(node: other, lastAccepted: 3), reason: "laptop seized at the border", issuedAt: 1_796_000_000_000,
+            by: senderKeys),
+        try! Directive.issue(.revoke(node: recipient, lastAccepted: 0), reason: "x", issuedAt: 0, by: otherKeys),
+        try! Directive.issue(
+            .erase(collection: .caseFile, record: record), reason: String(repeating: "é", count: 128), issuedAt: .max,
+            by: senderKeys),
+        try! Directive.issue(
+            .erase(collection: .service, record: record), reason: "data-protection request 日本", issuedAt: 1,
+            by: networkKeys),
+    ]
+
     /// A random bundle: `changeCount` changes from `originCount` origins, in runs of up to `longestRun`
     /// consecutive sequence numbers, with every operation kind, gaps, runs of changes to one record,
-    /// repeated field paths, record keys, signatures, certificates, wrapping timestamps and extreme values.
+    /// repeated field paths, record keys, signatures, certificates, directives, wrapping timestamps and extreme values.
     static func random(
         changeCount: Int, originCount: Int, longestRun: Int, using generator: inout SeededGenerator
     ) -> Bundle {
@@ -165,7 +180,8 @@ enum BundleSamples {
         return Bundle(
             sender: sender, createdAt: UInt64.random(in: 0...UInt64.max, using: &generator), senderVersions: versions,
             batch: batch,
-            certificates: (0..<certificateCount).map { _ in certificates.randomElement(using: &generator)! })
+            certificates: (0..<certificateCount).map { _ in certificates.randomElement(using: &generator)! },
+            directives: (0..<Int.random(in: 0...2, using: &generator)).map { _ in directives.randomElement(using: &generator)! })
     }
 
     static func randomNode(using generator: inout SeededGenerator) -> NodeID {

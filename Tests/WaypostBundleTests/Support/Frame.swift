@@ -84,6 +84,11 @@ struct Frame: Hashable {
         Frame(type: FrameType.certificate.rawValue, payload: bytes)
     }
 
+    /// A directive frame holding `bytes` as they are.
+    static func directive(_ bytes: [UInt8]) -> Frame {
+        Frame(type: FrameType.directive.rawValue, payload: bytes)
+    }
+
     /// A changes frame: origin index, first sequence, count, then `body` (the changes' bytes) as given.
     static func changes(origin: UInt64, first: UInt64, count: UInt64, body: [UInt8]) -> Frame {
         var payload = ByteWriter()
