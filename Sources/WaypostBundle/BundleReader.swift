@@ -167,24 +167,36 @@ public enum BundleReader {
                 if fields.count < BundleLimits.fieldsPerFrame { fields.append(field) }
             }
             let opCode = flags & 0x07
+            let dot = Dot(origin: origin, sequence: first + index)
+            let erased = flags & ChangeFlags.erased != 0
+            // An erased change carries its value's 32-byte digest in place of the value.
+            func text() throws -> String {
+                guard erased else { return try payload.readString(limit: BundleLimits.string) }
+                batch.erasedDigests[dot] = try payload.readBytes(32)
+                return ""
+            }
             let operation: WaypostCore.Operation
             switch OperationCode(rawValue: opCode) {
             case .assign:
-                let value = try payload.readString(limit: BundleLimits.string)
+                let value = try text()
                 operation = .assign(value: value, supersedes: try readDots(&payload, nodes: nodes))
             case .insert:
-                operation = .insert(element: try payload.readString(limit: BundleLimits.string))
+                operation = .insert(element: try text())
             case .remove:
-                let element = try payload.readString(limit: BundleLimits.string)
+                let element = try text()
                 operation = .remove(element: element, supersedes: try readDots(&payload, nodes: nodes))
             case .increment:
-                operation = .increment(by: try payload.readZigzag())
+                if erased {
+                    _ = try text()
+                    operation = .increment(by: 0)
+                } else {
+                    operation = .increment(by: try payload.readZigzag())
+                }
             case .append:
-                operation = .append(entry: try payload.readString(limit: BundleLimits.string))
+                operation = .append(entry: try text())
             case nil:
                 throw malformed("unknown operation \(opCode)")
             }
-            let dot = Dot(origin: origin, sequence: first + index)
             if flags & ChangeFlags.recordKey != 0 { batch.recordKeys[dot] = try payload.readBytes(32) }
             if flags & ChangeFlags.signature != 0 { batch.signatures[dot] = try payload.readBytes(64) }
             batch.changes.append(

@@ -83,7 +83,9 @@ public enum BundleWriter {
         for change in run {
             let recordKey = batch.recordKeys[change.dot]
             let signature = batch.signatures[change.dot]
+            let digest = batch.erasedDigests[change.dot]
             var flags = OperationCode(change.operation).rawValue
+            if digest != nil { flags |= ChangeFlags.erased }
             let sameRecord = previousRecord.map { $0.0 == change.collection && $0.1 == change.record } ?? false
             if sameRecord { flags |= ChangeFlags.sameRecord }
             if recordKey != nil { flags |= ChangeFlags.recordKey }
@@ -106,17 +108,17 @@ public enum BundleWriter {
             }
             switch change.operation {
             case .assign(let value, let supersedes):
-                payload.write(string: value)
+                if let digest { payload.write(bytes: digest) } else { payload.write(string: value) }
                 writeDots(supersedes, to: &payload, nodeTable: &nodeTable)
             case .insert(let element):
-                payload.write(string: element)
+                if let digest { payload.write(bytes: digest) } else { payload.write(string: element) }
             case .remove(let element, let supersedes):
-                payload.write(string: element)
+                if let digest { payload.write(bytes: digest) } else { payload.write(string: element) }
                 writeDots(supersedes, to: &payload, nodeTable: &nodeTable)
             case .increment(let amount):
-                payload.write(zigzag: amount)
+                if let digest { payload.write(bytes: digest) } else { payload.write(zigzag: amount) }
             case .append(let entry):
-                payload.write(string: entry)
+                if let digest { payload.write(bytes: digest) } else { payload.write(string: entry) }
             }
             if let recordKey { payload.write(bytes: recordKey) }
             if let signature { payload.write(bytes: signature) }

@@ -47,8 +47,11 @@ enum ChangeFlags {
     static let signature: UInt8 = 0x20
     /// The field path is an index into the frame's field table, not a string.
     static let fieldReference: UInt8 = 0x40
+    /// The change's value was erased: a 32-byte digest stands in place of its value, element, amount or
+    /// entry (`Protocol/bundle.md` §3.4).
+    static let erased: UInt8 = 0x80
     /// The bits a reader of this version knows.
-    static let known: UInt8 = 0x7F
+    static let known: UInt8 = 0xFF
 }
 
 /// Operation codes (`Protocol/bundle.md` §4).

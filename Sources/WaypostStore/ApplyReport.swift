@@ -28,6 +28,12 @@ public struct ApplyReport: Sendable, Hashable {
     /// other changes of the batch were applied.
     public var refusedBeyondRevocation = 0
 
+    /// Records this batch's erase directives erased here.
+    public var erasedRecords = 0
+    /// Changes to records erased here that arrived (from a node that had not heard of the erasure, or in
+    /// an old bundle): their values were dropped on arrival, only their digests kept for the chain.
+    public var droppedForErasure = 0
+
     /// An empty report.
     public init() {}
 
@@ -37,6 +43,7 @@ public struct ApplyReport: Sendable, Hashable {
             && lhs.directivesStored == rhs.directivesStored && lhs.directivesRefused == rhs.directivesRefused
             && lhs.refusedIssuers == rhs.refusedIssuers && lhs.revoked == rhs.revoked
             && lhs.refusedBeyondRevocation == rhs.refusedBeyondRevocation
+            && lhs.erasedRecords == rhs.erasedRecords && lhs.droppedForErasure == rhs.droppedForErasure
             && lhs.heldBack.mapValues { [$0.expected, UInt64($0.count)] }
                 == rhs.heldBack.mapValues { [$0.expected, UInt64($0.count)] }
     }

@@ -45,7 +45,8 @@ enum ChangeRow {
         let sealed: Data = row[7]
         let place = Keyring.Place(
             record: try recordKey(collection, record), origin: origin, sequence: sequence, field: field, timestamp: timestamp)
-        let value = try sealed.withUnsafeBytes { try keyring.openValue($0, at: place, db) }
+        // An erased change's value is empty (a sealed one is never shorter than its tag).
+        let value = sealed.isEmpty ? "" : try sealed.withUnsafeBytes { try keyring.openValue($0, at: place, db) }
         return try make(
             origin: origin, sequence: sequence, timestamp: timestamp, collection: collection, record: record, field: field,
             code: row[6], value: value, supersedes: (row[8] as Data?).map(Array.init), origins: origins)
@@ -57,7 +58,7 @@ enum ChangeRow {
         let record = row.text(4), field = row.text(5)
         let place = Keyring.Place(
             record: try recordKey(collection, record), origin: origin, sequence: sequence, field: field, timestamp: timestamp)
-        let value = try row.withBlob(7) { try keyring.openValue($0, at: place, db) }
+        let value = try row.withBlob(7) { $0.isEmpty ? "" : try keyring.openValue($0, at: place, db) }
         return try make(
             origin: origin, sequence: sequence, timestamp: timestamp, collection: collection, record: record,
             field: field, code: row.integer(6), value: value, supersedes: row.blob(8), origins: origins)

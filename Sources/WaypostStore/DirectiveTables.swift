@@ -92,6 +92,19 @@ enum DirectiveTables {
         }
     }
 
+    /// The records erased here by an accepted erase directive.
+    static func erasedRecords(_ db: Database) throws -> Set<FieldAddress.RecordKey> {
+        var records: Set<FieldAddress.RecordKey> = []
+        for subject in try Data.fetchAll(db, sql: "SELECT subject FROM directives WHERE kind = 2 AND accepted = 1") {
+            let bytes = Array(subject)
+            guard bytes.count == 11, let collection = RecordCollection(rawValue: bytes[0]),
+                let record = RecordID(bytes: Array(bytes[1...]))
+            else { continue }
+            records.insert(FieldAddress.RecordKey(collection: collection, record: record))
+        }
+        return records
+    }
+
     /// The revocations in effect here (for ``TrustRegistry``).
     static func revocations(_ db: Database) throws -> [Directive] {
         try Data.fetchAll(db, sql: "SELECT bytes FROM directives WHERE kind = 1 AND accepted = 1 ORDER BY issued_at, id")

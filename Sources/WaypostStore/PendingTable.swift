@@ -11,20 +11,21 @@ enum PendingTable {
         var result: [UInt64: ChainedChange] = [:]
         let rows = try Row.fetchAll(
             db.cachedStatement(
-                sql: "SELECT \(ChangeRow.columns), c.record_key, c.signature FROM pending c WHERE c.origin = ?"),
+                sql: "SELECT \(ChangeRow.columns), c.record_key, c.signature, c.digest FROM pending c WHERE c.origin = ?"),
             arguments: [id])
         for row in rows {
             let sequence: Int64 = row[1], collection: Int64 = row[3], recordText: String = row[4]
             let record = try ChangeRow.recordKey(collection, recordText)
             let data = associatedData(origin: id, sequence: sequence)
-            let value = try keyring.openRandomized(Array(row[7] as Data), of: record, associatedData: data + [1], db)
+            let digest = (row[11] as Data?).map(Array.init)
+            let value = digest != nil ? [] : try keyring.openRandomized(Array(row[7] as Data), of: record, associatedData: data + [1], db)
             let recordKey = try (row[9] as Data?).map { try keyring.openRandomized(Array($0), of: record, associatedData: data + [2], db) }
             let change = try ChangeRow.make(
                 origin: id, sequence: sequence, timestamp: row[2], collection: collection, record: recordText, field: row[5],
                 code: row[6], value: String(decoding: value, as: UTF8.self), supersedes: (row[8] as Data?).map(Array.init),
                 origins: origins)
             result[change.dot.sequence] = ChainedChange(
-                change: change, recordKey: recordKey, signature: (row[10] as Data?).map(Array.init))
+                change: change, recordKey: recordKey, signature: (row[10] as Data?).map(Array.init), digest: digest)
         }
         return result
     }
@@ -46,19 +47,21 @@ enum PendingTable {
             let sequence = Int64(change.dot.sequence)
             let record = FieldAddress.RecordKey(collection: change.collection, record: change.record)
             let data = associatedData(origin: id, sequence: sequence)
-            let value = try keyring.sealRandomized(Array(change.operation.argument.utf8), of: record, associatedData: data + [1], db)
+            let value =
+                chained.digest != nil
+                ? [] : try keyring.sealRandomized(Array(change.operation.argument.utf8), of: record, associatedData: data + [1], db)
             let recordKey = try chained.recordKey.map { try keyring.sealRandomized($0, of: record, associatedData: data + [2], db) }
             try db.cachedStatement(
                 sql: """
                     INSERT INTO pending (origin, sequence, timestamp, collection, record, field, operation, value,
-                                         supersedes, record_key, signature)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                         supersedes, record_key, signature, digest)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """
             ).execute(arguments: [
                 id, sequence, Int64(bitPattern: change.timestamp.rawValue),
                 Int64(change.collection.rawValue), change.record.text, change.field, ChangeRow.code(of: change.operation),
                 Data(value), ChangeRow.encode(change.operation.supersedes),
-                recordKey.map { Data($0) }, chained.signature.map { Data($0) },
+                recordKey.map { Data($0) }, chained.signature.map { Data($0) }, chained.digest.map { Data($0) },
             ])
         }
     }

@@ -31,11 +31,19 @@ extension SQLiteReplica {
         _ batch: ChangeBatch, certificates: [Certificate] = [], directives: [Directive] = [], from sender: NodeID? = nil
     ) throws(StoreError) -> ApplyReport {
         for change in batch.changes {
+            if let digest = batch.erasedDigests[change.dot] {
+                // An erased change's value is gone; what remains must still name a field of the schema.
+                guard digest.count == 32 else {
+                    throw StoreError(.invalid, "change \(change.dot) carries an erased value's digest of \(digest.count) bytes, not 32")
+                }
+                do { _ = try schema[change.collection].resolve(change.field) } catch { throw StoreError(error) }
+                continue
+            }
             do { try change.validate(against: schema) } catch { throw StoreError(error) }
         }
         let wall = wallClock()
         let localNode = self.localNode
-        return try write { db in
+        let report = try write { db in
             try TrustTables.store(certificates, db)
             var trust = try TrustTables.registry(db, local: localNode)
             var report = ApplyReport()
@@ -77,11 +85,23 @@ extension SQLiteReplica {
                 try context.advance(origin, incoming: byOrigin[origin]!, batch: batch, wall: wall, report: &report, db)
             }
             for directive in admission.accepted {
-                if case .erase(let collection, let record) = directive.kind { try context.erase(collection, record, db) }
+                if case .erase(let collection, let record) = directive.kind {
+                    try context.erase(FieldAddress.RecordKey(collection: collection, record: record), db)
+                    report.erasedRecords += 1
+                }
             }
+            report.droppedForErasure = context.arrivalsForErased
             try context.finish(db)
             return report
         }
+        if report.erasedRecords > 0 { try purgeWriteAheadLog() }
+        return report
+    }
+
+    /// Moves everything in the WAL into the database file and truncates the WAL to nothing, so that pages
+    /// holding erased values (`secure_delete` zeroed them in the database) leave no copy in the WAL.
+    func purgeWriteAheadLog() throws(StoreError) {
+        try SQLiteReplica.run { try database.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) } }
     }
 }
 
@@ -90,6 +110,8 @@ struct ChainedChange {
     let change: Change
     let recordKey: [UInt8]?
     let signature: [UInt8]?
+    /// For a change whose value its sender had erased: the value's digest, which stands for it in the chain.
+    var digest: [UInt8]? = nil
 }
 
 /// The state of one applying transaction: the origin table, the clock, record keys, and the records
@@ -99,7 +121,12 @@ struct ApplyContext {
     var clock: HybridClock
     /// The records changed in this transaction, with the earliest timestamp of their changes in it and
     /// the top-level fields changed (only their shown values are rewritten).
-    private var touched: [FieldAddress.RecordKey: Touch] = [:]
+    var touched: [FieldAddress.RecordKey: Touch] = [:]
+    /// The records erased here: changes to them that arrive later are kept only as digests
+    /// (`Protocol/replica.md` §9.4).
+    var erased: Set<FieldAddress.RecordKey>
+    /// Changes to erased records that arrived in this transaction, their values dropped.
+    var arrivalsForErased = 0
 
     /// What one transaction did to one record.
     struct Touch {
@@ -131,6 +158,7 @@ struct ApplyContext {
         let clockValue = try Int64.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'clock'") ?? 0
         clock = HybridClock(latest: HybridTimestamp(rawValue: UInt64(bitPattern: clockValue)))
         schema = replica.schema
+        erased = try DirectiveTables.erasedRecords(db)
     }
 
     /// Verifies and applies what it can of one origin's changes: those of the batch, and those that
@@ -146,7 +174,8 @@ struct ApplyContext {
                 report.duplicates += 1
             } else {
                 incoming[change.dot.sequence] = ChainedChange(
-                    change: change, recordKey: batch.recordKeys[change.dot], signature: batch.signatures[change.dot])
+                    change: change, recordKey: batch.recordKeys[change.dot], signature: batch.signatures[change.dot],
+                    digest: batch.erasedDigests[change.dot])
             }
         }
         guard !incoming.isEmpty else { return }
@@ -168,7 +197,9 @@ struct ApplyContext {
         for index in 0..<verified.count {
             let chained = run[index]
             if !clock.observe(chained.change.timestamp, wallMilliseconds: wall) { report.originsAhead.insert(origin) }
-            try applyNext(chained.change, head: verified.heads[index], recordKey: chained.recordKey, signature: chained.signature, db)
+            try applyNext(
+                chained.change, head: verified.heads[index], recordKey: chained.recordKey, signature: chained.signature,
+                digest: chained.digest, db)
             report.applied += 1
         }
         let appliedThrough = applied + UInt64(verified.count)
@@ -219,8 +250,15 @@ struct ApplyContext {
                     .recordKey, "change \(change.dot) brings a second record key for one record; the bundle is forged",
                     origin: origin)
             }
-            head = ChangeChain.head(
-                after: head, leaf: ChangeChain.leaf(of: change, recordKey: key, introducesKey: chained.recordKey != nil))
+            let leaf =
+                if let digest = chained.digest {
+                    ChangeChain.leaf(
+                        of: change, valueDigest: digest,
+                        keyCommitment: chained.recordKey != nil ? ChangeChain.keyCommitment(key) : nil)
+                } else {
+                    ChangeChain.leaf(of: change, recordKey: key, introducesKey: chained.recordKey != nil)
+                }
+            head = ChangeChain.head(after: head, leaf: leaf)
             heads.append(head)
             if let signature = chained.signature {
                 guard ChangeChain.isValid(signature, at: change.dot, head: head) else {
@@ -255,8 +293,11 @@ struct ApplyContext {
 
     /// Applies a verified change that is the next one of its origin: the rules of
     /// ``WaypostCore/ReplicaModel/apply(_:)``, plus its place in the origin's chain.
+    ///
+    /// A change to a record erased here, or one its sender had erased (`digest`), is kept only as its
+    /// value's digest, so the origin's chain stays whole and can be passed on; its value is dropped.
     mutating func applyNext(
-        _ change: Change, head: [UInt8], recordKey: [UInt8]?, signature: [UInt8]?, _ db: Database
+        _ change: Change, head: [UInt8], recordKey: [UInt8]?, signature: [UInt8]?, digest: [UInt8]? = nil, _ db: Database
     ) throws {
         let origin = try origins.id(of: change.dot.origin, db)
         let collection = Int64(change.collection.rawValue)
@@ -264,19 +305,33 @@ struct ApplyContext {
         let sequence = Int64(change.dot.sequence)
         let supersedes = ChangeRow.encode(change.operation.supersedes)
         let key = FieldAddress.RecordKey(collection: change.collection, record: change.record)
-        let place = Keyring.Place(
-            record: key, origin: origin, sequence: sequence, field: change.field,
-            timestamp: Int64(bitPattern: change.timestamp.rawValue))
-        let sealed = try keyring.sealValue(change.operation.argument, at: place, db)
+        var erasedDigest = digest
+        if erasedDigest == nil, erased.contains(key) {
+            let address = RecordKeyAddress(origin: change.dot.origin, collection: change.collection, record: change.record)
+            guard let chainKey = try recordKey ?? self.recordKey(address, db) else {
+                throw StoreError(.database, "the record key of an erased record is missing; the replica is damaged")
+            }
+            erasedDigest = ChangeChain.valueDigest(change.operation.argument, recordKey: chainKey)
+        }
+        let sealed: [UInt8]
+        if erasedDigest != nil {
+            sealed = []
+            arrivalsForErased += 1
+        } else {
+            let place = Keyring.Place(
+                record: key, origin: origin, sequence: sequence, field: change.field,
+                timestamp: Int64(bitPattern: change.timestamp.rawValue))
+            sealed = try keyring.sealValue(change.operation.argument, at: place, db)
+        }
         try db.cachedStatement(
             sql: """
-                INSERT INTO changes (origin, sequence, timestamp, collection, record, field, operation, value, supersedes)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO changes (origin, sequence, timestamp, collection, record, field, operation, value, supersedes, digest)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """
         ).run(
             .integer(origin), .integer(sequence), .integer(Int64(bitPattern: change.timestamp.rawValue)), .integer(collection),
             .text(record), .text(change.field), .integer(ChangeRow.code(of: change.operation)),
-            .blob(sealed), supersedes.map { .blob(Array($0)) } ?? .null)
+            .blob(sealed), supersedes.map { .blob(Array($0)) } ?? .null, erasedDigest.map { .blob($0) } ?? .null)
         if let recordKey {
             try db.cachedStatement(
                 sql: "INSERT INTO record_keys (origin, collection, record, key, introduced) VALUES (?, ?, ?, ?, ?)"
@@ -289,6 +344,10 @@ struct ApplyContext {
         if let signature {
             try db.cachedStatement(sql: "INSERT OR REPLACE INTO signatures (origin, sequence, signature) VALUES (?, ?, ?)")
                 .execute(arguments: [origin, sequence, Data(signature)])
+        }
+        guard erasedDigest == nil else {
+            try origins.advance(change, head: head, db)
+            return
         }
         for dot in change.operation.supersedes {
             let supersededOrigin = try origins.id(of: dot.origin, db)

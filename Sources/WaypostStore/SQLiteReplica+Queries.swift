@@ -171,7 +171,7 @@ extension SQLiteReplica {
                 }
                 try db.cachedStatement(
                     sql: """
-                        SELECT \(ChangeRow.columns), k.key, s.signature FROM changes c
+                        SELECT \(ChangeRow.columns), k.key, s.signature, c.digest FROM changes c
                         LEFT JOIN record_keys k ON k.origin = c.origin AND k.introduced = c.sequence
                         LEFT JOIN signatures s ON s.origin = c.origin AND s.sequence = c.sequence
                         WHERE c.origin = ? AND c.sequence > ? AND c.sequence <= ? ORDER BY c.sequence
@@ -185,6 +185,7 @@ extension SQLiteReplica {
                             introduced: row.integer(1))
                     }
                     if let signature = row.blob(10) { batch.signatures[change.dot] = signature }
+                    if let digest = row.blob(11) { batch.erasedDigests[change.dot] = digest }
                     remaining -= 1
                 }
             }

@@ -68,6 +68,7 @@ enum VaultMigration {
                     supersedes BLOB,
                     record_key BLOB,
                     signature BLOB,
+                    digest BLOB,
                     PRIMARY KEY (origin, sequence)
                 ) STRICT, WITHOUT ROWID;
                 """)

@@ -335,11 +335,13 @@ import WaypostTrust
     static let insert: [UInt8] = [OperationCode.insert.rawValue, 2, 0x61, 0x72]
 
     /// Valid operation fields (after the code) for each operation code.
-    static func operationFields(_ code: UInt8) -> [UInt8] {
+    static func operationFields(_ code: UInt8, erased: Bool = false) -> [UInt8] {
+        // Erased (flag 80): a 32-byte digest in place of the value, element, amount or entry.
+        let value: [UInt8] = erased ? Array(repeating: 0x44, count: 32) : [1, 0x61]
         switch code {
-        case 1, 3: [1, 0x61, 1, 1, 4]  // "a", superseding node 1's change 4
-        case 4: [0x03]  // -2
-        default: [1, 0x61]
+        case 1, 3: return value + [1, 1, 4]  // "a", superseding node 1's change 4
+        case 4: return erased ? value : [0x03]  // -2
+        default: return value
         }
     }
 
@@ -400,8 +402,8 @@ import WaypostTrust
 
     @Test func everyFlagsByteOfAFirstChangeIsJudgedByItsBits() {
         // A frame's first change with every possible flags byte, followed by the fields its flags call for:
-        // refused unless bit 7 is clear, the operation is known, and it neither repeats a record nor refers
-        // to a field (the frame has no record and no field table yet).
+        // refused unless the operation is known, and it neither repeats a record nor refers to a field (the
+        // frame has no record and no field table yet).
         for flags in 0...255 as ClosedRange<UInt8> {
             let operation = flags & 0x07
             let field: Frame.Field = flags & ChangeFlags.fieldReference != 0 ? .reference(0) : .literal([0x61])
@@ -410,16 +412,15 @@ import WaypostTrust
             if flags & ChangeFlags.signature != 0 { trailer += Array(repeating: 0x53, count: 64) }
             let change = Frame.change(
                 flags: flags, record: flags & ChangeFlags.sameRecord != 0 ? nil : Array(repeating: 0, count: 10),
-                field: field, payload: Self.operationFields(operation), trailer: trailer)
+                field: field, payload: Self.operationFields(operation, erased: flags & ChangeFlags.erased != 0), trailer: trailer)
             let valid =
-                flags & 0x80 == 0 && (1...5).contains(operation)
-                && flags & (ChangeFlags.sameRecord | ChangeFlags.fieldReference) == 0
+                (1...5).contains(operation) && flags & (ChangeFlags.sameRecord | ChangeFlags.fieldReference) == 0
             #expect(Self.run(change) == (valid ? nil : .malformed), "flags \(flags)")
         }
     }
 
     @Test func everyFlagsByteOfALaterChangeIsJudgedByItsBits() throws {
-        // After one full change, every flag but bit 7 has a meaning that reads.
+        // After one full change, every flag has a meaning that reads.
         let first = Frame.change(operation: [OperationCode.append.rawValue, 1, 0x61])
         for flags in 0...255 as ClosedRange<UInt8> {
             let operation = flags & 0x07
@@ -430,8 +431,8 @@ import WaypostTrust
             let second = Frame.change(
                 flags: flags, collection: 2,
                 record: flags & ChangeFlags.sameRecord != 0 ? nil : Array(repeating: 0xFF, count: 10), field: field,
-                payload: Self.operationFields(operation), trailer: trailer)
-            let valid = flags & 0x80 == 0 && (1...5).contains(operation)
+                payload: Self.operationFields(operation, erased: flags & ChangeFlags.erased != 0), trailer: trailer)
+            let valid = (1...5).contains(operation)
             guard valid else {
                 #expect(Self.run(count: 2, first + second) == .malformed, "flags \(flags)")
                 continue
@@ -450,6 +451,18 @@ import WaypostTrust
             #expect(
                 changes.signatures[change.dot]
                     == (flags & ChangeFlags.signature != 0 ? Array(repeating: 0x53, count: 64) : nil))
+            #expect(
+                changes.erasedDigests[change.dot]
+                    == (flags & ChangeFlags.erased != 0 ? Array(repeating: 0x44, count: 32) : nil))
+            if flags & ChangeFlags.erased != 0 { #expect(change.operation.argument.isEmpty || operation == 4) }
+        }
+    }
+
+    @Test func anErasedValueCutShortIsRefused() {
+        for given in [0, 1, 31] {
+            let change = Frame.change(
+                flags: OperationCode.append.rawValue | ChangeFlags.erased, payload: Array(repeating: 0x44, count: given))
+            #expect(Self.run(change) == .malformed || Self.run(change) == .truncated, "\(given) bytes of digest")
         }
     }
 

@@ -283,16 +283,17 @@ import WaypostTrust
             } else {
                 _ = try! reader.readLengthPrefixed(limit: .max)
             }
+            let erased = flag & ChangeFlags.erased != 0
             switch flag & 0x07 {
             case 1, 3:
-                _ = try! reader.readLengthPrefixed(limit: .max)
+                _ = erased ? try! reader.readBytes(32) : try! reader.readLengthPrefixed(limit: .max)
                 let dots = try! reader.readVarint()
                 for _ in 0..<dots {
                     _ = try! reader.readVarint()
                     _ = try! reader.readVarint()
                 }
-            case 4: _ = try! reader.readZigzag()
-            default: _ = try! reader.readLengthPrefixed(limit: .max)
+            case 4: _ = erased ? try! reader.readBytes(32).count : Int(try! reader.readZigzag())
+            default: _ = erased ? try! reader.readBytes(32) : try! reader.readLengthPrefixed(limit: .max)
             }
             if flag & ChangeFlags.recordKey != 0 { _ = try! reader.readBytes(32) }
             if flag & ChangeFlags.signature != 0 { _ = try! reader.readBytes(64) }

@@ -10,11 +10,18 @@ public struct ChangeBatch: Sendable, Hashable {
     public var recordKeys: [Dot: [UInt8]]
     /// The origin's signature over its chain head at a change.
     public var signatures: [Dot: [UInt8]]
+    /// For a change whose value was erased (its record erased by an admin): the 32-byte digest that stands
+    /// for the value in its origin's chain. Such a change's argument is empty and means nothing.
+    public var erasedDigests: [Dot: [UInt8]]
 
     /// A batch.
-    public init(changes: [Change] = [], recordKeys: [Dot: [UInt8]] = [:], signatures: [Dot: [UInt8]] = [:]) {
+    public init(
+        changes: [Change] = [], recordKeys: [Dot: [UInt8]] = [:], signatures: [Dot: [UInt8]] = [:],
+        erasedDigests: [Dot: [UInt8]] = [:]
+    ) {
         self.changes = changes
         self.recordKeys = recordKeys
         self.signatures = signatures
+        self.erasedDigests = erasedDigests
     }
 }

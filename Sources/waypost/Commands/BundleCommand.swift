@@ -81,6 +81,7 @@ struct BundleImport: ParsableCommand {
                     "refused_directive_issuers": .array(report.refusedIssuers.sorted().map { .string($0.description) }),
                     "revoked": .array(report.revoked.sorted().map { .string($0.description) }),
                     "refused_beyond_revocation": .integer(report.refusedBeyondRevocation),
+                    "erased_records": .integer(report.erasedRecords), "dropped_for_erasure": .integer(report.droppedForErasure),
                 ]))
             return
         }

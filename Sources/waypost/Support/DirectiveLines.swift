@@ -7,6 +7,17 @@ enum DirectiveLines {
         lines(
             stored: report.directivesStored, refused: report.directivesRefused,
             refusedBeyondRevocation: report.refusedBeyondRevocation)
+            + erasureLines(erased: report.erasedRecords, dropped: report.droppedForErasure)
+    }
+
+    /// The lines for records erased and for changes to erased records whose values were dropped on arrival.
+    static func erasureLines(erased: Int, dropped: Int) -> [String] {
+        var lines: [String] = []
+        if erased > 0 { lines.append("erased \(erased) record\(erased == 1 ? "" : "s"), as an admin's erase directive asks") }
+        if dropped > 0 {
+            lines.append("dropped the values of \(dropped) change\(dropped == 1 ? "" : "s") to erased records (kept only for the history)")
+        }
+        return lines
     }
 
     /// The lines for counts of directives stored and refused, and of changes refused after a revocation.

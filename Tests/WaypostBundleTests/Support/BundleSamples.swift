@@ -155,11 +155,22 @@ enum BundleSamples {
                         ? records.randomElement(using: &generator)! : RecordID.random(using: &generator)
                 }
                 let dot = Dot(origin: origin, sequence: sequence)
+                var operation = randomOperation(nodes: everyone, using: &generator)
+                // Now and then an erased change: a digest in place of its value, which reads back empty.
+                if Int.random(in: 0..<8, using: &generator) == 0 {
+                    batch.erasedDigests[dot] = randomBytes(32, &generator)
+                    switch operation {
+                    case .assign(_, let supersedes): operation = .assign(value: "", supersedes: supersedes)
+                    case .insert: operation = .insert(element: "")
+                    case .remove(_, let supersedes): operation = .remove(element: "", supersedes: supersedes)
+                    case .increment: operation = .increment(by: 0)
+                    case .append: operation = .append(entry: "")
+                    }
+                }
                 batch.changes.append(
                     Change(
                         dot: dot, timestamp: timestamp, collection: collection, record: record,
-                        field: fields.randomElement(using: &generator)!,
-                        operation: randomOperation(nodes: everyone, using: &generator)))
+                        field: fields.randomElement(using: &generator)!, operation: operation))
                 if Int.random(in: 0..<5, using: &generator) == 0 { batch.recordKeys[dot] = randomBytes(32, &generator) }
                 if index == length - 1 || Int.random(in: 0..<6, using: &generator) == 0 {
                     batch.signatures[dot] = randomBytes(64, &generator)

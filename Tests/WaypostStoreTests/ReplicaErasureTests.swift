@@ -1,0 +1,139 @@
+import Foundation
+import GRDB
+import Testing
+import WaypostCrypto
+import WaypostTrust
+
+@testable import WaypostCore
+@testable import WaypostStore
+
+/// Erase directives (`Protocol/replica.md` §9.4): every value a record ever had goes from every replica
+/// that accepts one, the chains stay verifiable and pass on in digest form, and a change to the record
+/// that arrives later brings nothing back.
+///
+/// A is an admin to B and D (pairwise); C is a field node that wrote to the record while cut off.
+@Suite struct ReplicaErasureTests {
+    let aKeys = StoreFixtures.keys(41)
+    let bKeys = StoreFixtures.keys(42)
+    let cKeys = StoreFixtures.keys(43)
+    let dKeys = StoreFixtures.keys(44)
+
+    static let secrets = ["Erasable-Given-Name-Q1", "erasable note text W2", "Erasable-Location-E3", "late-edit-from-C-R4"]
+
+    /// The bytes of a replica's database, WAL and shared-memory files.
+    static func files(_ replica: SQLiteReplica) throws -> [UInt8] {
+        let path = replica.database.path
+        var bytes: [UInt8] = []
+        for suffix in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: path + suffix) {
+            bytes += Array(try Data(contentsOf: URL(fileURLWithPath: path + suffix)))
+        }
+        return bytes
+    }
+
+    static func holds(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
+        guard !needle.isEmpty, haystack.count >= needle.count else { return false }
+        return (0...(haystack.count - needle.count)).contains { haystack[$0..<($0 + needle.count)].elementsEqual(needle) }
+    }
+
+    /// Every sealed byte string a record's values and key occupy in a replica.
+    static func sealedBytes(of record: RecordID, in replica: SQLiteReplica) throws -> [[UInt8]] {
+        try replica.database.read { db in
+            var blobs: [[UInt8]] = []
+            for sql in [
+                "SELECT value FROM changes WHERE record = ?", "SELECT value FROM live WHERE record = ?",
+                "SELECT value FROM shown WHERE record = ? AND value IS NOT NULL", "SELECT key FROM record_vault WHERE record = ?",
+            ] {
+                blobs += try Data.fetchAll(db, sql: sql, arguments: [record.text]).map(Array.init)
+            }
+            return blobs.filter { $0.count >= 16 }
+        }
+    }
+
+    @Test func anErasureRemovesEveryValueEverywhereAndLateChangesBringNothingBack() throws {
+        try withTemporaryDirectory { directory in
+            let a = try StoreFixtures.replica(in: directory, "a", keys: aKeys, trusting: [bKeys.publicKey, cKeys.publicKey])
+            let b = try StoreFixtures.replica(in: directory, "b", keys: bKeys, trusting: [cKeys.publicKey])
+            try b.addPeer(named: "admin", node: aKeys.publicKey, role: .admin)
+            let c = try StoreFixtures.replica(in: directory, "c", keys: cKeys, trusting: [aKeys.publicKey, bKeys.publicKey])
+            let (record, _) = try a.create(
+                .caseFile, edits: StoreFixtures.edits("given_name=\(Self.secrets[0])", "notes+=\(Self.secrets[1])"), signer: aKeys)
+            _ = try a.update(.caseFile, record, edits: StoreFixtures.edits("location=\(Self.secrets[2])"), signer: aKeys)
+            let (kept, _) = try a.create(.caseFile, edits: StoreFixtures.edits("given_name=Kept"), signer: aKeys)
+            _ = try b.pull(from: a)
+            _ = try c.pull(from: a)
+            let old = try a.changes(after: VersionVector())  // an old bundle, made before the erasure
+            // C, cut off, edits the record, then writes elsewhere.
+            _ = try c.update(.caseFile, record, edits: StoreFixtures.edits("owner=\(Self.secrets[3])"), signer: cKeys)
+            let (cOwn, _) = try c.create(.caseFile, edits: StoreFixtures.edits("given_name=From C"), signer: cKeys)
+            let sealedOnA = try Self.sealedBytes(of: record, in: a)
+            let sealedOnB = try Self.sealedBytes(of: record, in: b)
+            try #require(!sealedOnA.isEmpty && !sealedOnB.isEmpty)
+
+            let erase = try Directive.issue(.erase(collection: .caseFile, record: record), reason: "request 17", issuedAt: 5, by: aKeys)
+            #expect(try a.issue(erase).erasedRecords == 1)
+            #expect(try b.apply(ChangeBatch(), directives: [erase], from: aKeys.publicKey).erasedRecords == 1)
+            for (replica, sealed) in [(a, sealedOnA), (b, sealedOnB)] {
+                #expect(try replica.view(.caseFile, record) == nil)
+                #expect(try replica.view(.caseFile, kept) != nil)
+                #expect(!(try replica.views(.caseFile).contains { $0.id == record }))
+                let bytes = try Self.files(replica)
+                for blob in sealed { #expect(!Self.holds(bytes, blob), "a sealed value or key of the erased record is still in the files") }
+                let rows = try replica.database.read { db in
+                    try Int.fetchOne(
+                        db,
+                        sql: """
+                            SELECT (SELECT COUNT(*) FROM live WHERE record = ?1) + (SELECT COUNT(*) FROM shown WHERE record = ?1)
+                                 + (SELECT COUNT(*) FROM records WHERE record = ?1) + (SELECT COUNT(*) FROM record_vault WHERE record = ?1)
+                                 + (SELECT COUNT(*) FROM changes WHERE record = ?1 AND (length(value) > 0 OR digest IS NULL))
+                            """, arguments: [record.text])
+                }
+                #expect(rows == 0)
+                #expect(try replica.auditChains().isIntact, "the chains verify with digests in place of erased values")
+            }
+
+            // The old bundle, replayed: nothing comes back.
+            let replay = try a.apply(old)
+            #expect(replay.applied == 0 && replay.duplicates == old.changes.count)
+            #expect(try a.view(.caseFile, record) == nil)
+
+            // C's edit, made before C heard of the erasure, arrives: its value is dropped, its chain goes on.
+            let late = try a.pull(from: c)
+            #expect(late.droppedForErasure == 1)
+            #expect(late.applied >= 3)
+            #expect(try a.view(.caseFile, record) == nil)
+            #expect(try a.view(.caseFile, cOwn) != nil)
+            #expect(!Self.holds(try Self.files(a), Array(Self.secrets[3].utf8)))
+            #expect(try a.auditChains().isIntact)
+
+            // D, new, gets everything from A: the erased changes travel as digests, verify, and show nothing.
+            let d = try StoreFixtures.replica(in: directory, "d", keys: dKeys, trusting: [cKeys.publicKey])
+            try d.addPeer(named: "admin", node: aKeys.publicKey, role: .admin)
+            let batch = try a.changes(after: VersionVector())
+            let erasedRows = try a.database.read { db in
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM changes WHERE digest IS NOT NULL") ?? 0
+            }
+            #expect(erasedRows == 5 && batch.erasedDigests.count == erasedRows)  // four of A, one late one of C
+            #expect(batch.changes.filter { batch.erasedDigests[$0.dot] != nil }.allSatisfy { $0.operation.argument.isEmpty })
+            let report = try d.apply(batch, directives: [erase], from: aKeys.publicKey)
+            #expect(report.applied == batch.changes.count)
+            #expect(try d.view(.caseFile, record) == nil && d.view(.caseFile, kept) != nil && d.view(.caseFile, cOwn) != nil)
+            #expect(try d.auditChains().isIntact)
+            #expect(try d.versions() == a.versions())
+        }
+    }
+
+    @Test func anEraseDirectiveFromAFieldNodeErasesNothing() throws {
+        try withTemporaryDirectory { directory in
+            let a = try StoreFixtures.replica(in: directory, "a", keys: aKeys)
+            let b = try StoreFixtures.replica(in: directory, "b", keys: bKeys, trusting: [aKeys.publicKey])
+            let (record, _) = try a.create(.caseFile, edits: StoreFixtures.edits("given_name=Amina"), signer: aKeys)
+            _ = try b.pull(from: a)
+            let before = try b.canonicalExport()
+            let erase = try Directive.issue(.erase(collection: .caseFile, record: record), reason: "no", issuedAt: 5, by: aKeys)
+            let report = try b.apply(ChangeBatch(), directives: [erase], from: aKeys.publicKey)
+            #expect(report.directivesRefused == 1 && report.erasedRecords == 0)
+            #expect(try b.canonicalExport() == before)
+            #expect(try b.view(.caseFile, record) != nil)
+        }
+    }
+}
