@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 public import WaypostCore
+import WaypostTrust
 
 extension SQLiteReplica {
     /// Everything this replica has seen, per origin.
@@ -67,11 +68,33 @@ extension SQLiteReplica {
                 arguments: [Int64(collection.rawValue), compact + "%"])
         }
         switch matches.count {
-        case 0: throw StoreError(.notFound, "no \(collection) with id \(prefix); see 'waypost \(collection) list'")
+        case 0:
+            if let erasure = try erasure(collection, prefix: compact) {
+                throw StoreError(
+                    .notFound,
+                    "\(collection) \(erasure.record) was erased by node \(erasure.directive.issuer.short) at "
+                        + "\(HybridTimestamp(milliseconds: erasure.directive.issuedAt)): \"\(erasure.directive.reason)\"; nothing of it is kept")
+            }
+            throw StoreError(.notFound, "no \(collection) with id \(prefix); see 'waypost \(collection) list'")
         case 1: return RecordID(canonical: matches[0])
         default:
             throw StoreError(
                 .ambiguous, "'\(prefix)' matches several records (\(matches.prefix(5).joined(separator: ", "))); type more of the id")
+        }
+    }
+
+    /// The erase directive that erased the record of `collection` whose compact id starts with `compact`, if any.
+    private func erasure(_ collection: RecordCollection, prefix compact: String) throws(StoreError)
+        -> (record: RecordID, directive: Directive)?
+    {
+        try read { db in
+            for directive in try DirectiveTables.all(db) {
+                guard case .erase(let erasedCollection, let record) = directive.kind, erasedCollection == collection,
+                    record.text.filter({ $0 != "-" }).hasPrefix(compact)
+                else { continue }
+                return (record, directive)
+            }
+            return nil
         }
     }
 
