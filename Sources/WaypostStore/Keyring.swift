@@ -19,6 +19,11 @@ import WaypostCrypto
 final class Keyring {
     private let storage: StorageKey
     private var records: [FieldAddress.RecordKey: StorageKey] = [:]
+    /// Random nonces are 16 random bytes drawn once per keyring, then a counter: unique without a call to
+    /// the system's random source per value (a 128-bit prefix repeats across transactions with negligible
+    /// probability).
+    private let noncePrefix = Random.bytes(16)
+    private var nonceCounter: UInt64 = 0
 
     /// The domain of a record key's associated data.
     static let recordKeyDomain: [UInt8] = Array("waypost/record/v1".utf8) + [0]
@@ -49,9 +54,15 @@ final class Keyring {
     /// Forgets a record's key (after it was erased).
     func forget(_ record: FieldAddress.RecordKey) { records[record] = nil }
 
+    /// A nonce never used before under any key: the keyring's random prefix and its counter.
+    private func freshNonce() -> [UInt8] {
+        nonceCounter += 1
+        return noncePrefix + withUnsafeBytes(of: nonceCounter.littleEndian) { Array($0) }
+    }
+
     /// A record key sealed under the storage key: a random nonce, then the sealed 32 bytes.
     func wrap(_ key: StorageKey, for record: FieldAddress.RecordKey) -> [UInt8] {
-        let nonce = Random.bytes(ValueCipher.nonceByteCount)
+        let nonce = freshNonce()
         let sealed = key.bytes.withUnsafeBytes { secret in
             nonce.withUnsafeBytes { nonce in
                 Self.associatedData(record).withUnsafeBytes { data in
@@ -161,7 +172,7 @@ final class Keyring {
         -> [UInt8]
     {
         let key = try key(for: record, db)!
-        let nonce = Random.bytes(ValueCipher.nonceByteCount)
+        let nonce = freshNonce()
         return nonce
             + plain.withUnsafeBytes { plain in
                 nonce.withUnsafeBytes { nonce in
