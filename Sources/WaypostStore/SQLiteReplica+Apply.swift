@@ -203,7 +203,12 @@ struct ApplyContext {
             report.applied += 1
         }
         let appliedThrough = applied + UInt64(verified.count)
-        let remaining = candidates.filter { $0.key > appliedThrough }
+        // A held change to a record erased here is not kept, not even sealed: it comes again with its
+        // predecessors (this node's versions do not count it) and is then kept only as its digest.
+        let remaining = candidates.filter { sequence, chained in
+            sequence > appliedThrough
+                && !erased.contains(FieldAddress.RecordKey(collection: chained.change.collection, record: chained.change.record))
+        }
         try PendingTable.replace(origin, with: remaining, db, origins: &origins, keyring: keyring)
         if !remaining.isEmpty {
             report.heldBack[origin] = (appliedThrough + 1, remaining.count)

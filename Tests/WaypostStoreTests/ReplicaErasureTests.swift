@@ -122,6 +122,37 @@ import WaypostTrust
         }
     }
 
+    /// A change to an erased record that arrives before its predecessors is not held, even sealed: it comes
+    /// again with them, and is then kept as its digest only.
+    @Test func aHeldChangeToAnErasedRecordIsNotKept() throws {
+        try withTemporaryDirectory { directory in
+            let a = try StoreFixtures.replica(in: directory, "a", keys: aKeys, trusting: [cKeys.publicKey])
+            let c = try StoreFixtures.replica(in: directory, "c", keys: cKeys, trusting: [aKeys.publicKey])
+            let (record, _) = try a.create(.caseFile, edits: StoreFixtures.edits("given_name=Amina"), signer: aKeys)
+            _ = try c.pull(from: a)
+            let (other, _) = try c.create(.caseFile, edits: StoreFixtures.edits("given_name=Omar"), signer: cKeys)
+            _ = try c.update(.caseFile, record, edits: StoreFixtures.edits("owner=\(Self.secrets[3])"), signer: cKeys)
+            _ = try c.update(.caseFile, other, edits: StoreFixtures.edits("owner=someone"), signer: cKeys)
+            let erase = try Directive.issue(.erase(collection: .caseFile, record: record), reason: "request", issuedAt: 5, by: aKeys)
+            _ = try a.issue(erase)
+
+            // Only C's last two changes: the first is missing, so they wait, but the one to the erased record does not.
+            let tail = try c.changes(after: VersionVector([cKeys.publicKey: 2]))
+            #expect(tail.changes.filter { $0.dot.origin == cKeys.publicKey }.count == 2)
+            let held = try a.apply(tail, from: cKeys.publicKey)
+            #expect(held.applied == 0 && held.heldBackCount == 1)
+            #expect(try pendingCounts(a) == [cKeys.publicKey: 1])
+            #expect(!Self.holds(try Self.files(a), Array(Self.secrets[3].utf8)))
+
+            let all = try a.pull(from: c)
+            #expect(all.applied == 4 && all.droppedForErasure == 1)
+            #expect(try pendingCounts(a).isEmpty)
+            #expect(try a.view(.caseFile, record) == nil)
+            #expect(try a.view(.caseFile, other)?.fields["owner"] != nil)
+            #expect(try a.auditChains().isIntact)
+        }
+    }
+
     @Test func anEraseDirectiveFromAFieldNodeErasesNothing() throws {
         try withTemporaryDirectory { directory in
             let a = try StoreFixtures.replica(in: directory, "a", keys: aKeys)
