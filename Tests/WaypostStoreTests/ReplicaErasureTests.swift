@@ -20,21 +20,6 @@ import WaypostTrust
 
     static let secrets = ["Erasable-Given-Name-Q1", "erasable note text W2", "Erasable-Location-E3", "late-edit-from-C-R4"]
 
-    /// The bytes of a replica's database, WAL and shared-memory files.
-    static func files(_ replica: SQLiteReplica) throws -> [UInt8] {
-        let path = replica.database.path
-        var bytes: [UInt8] = []
-        for suffix in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: path + suffix) {
-            bytes += Array(try Data(contentsOf: URL(fileURLWithPath: path + suffix)))
-        }
-        return bytes
-    }
-
-    static func holds(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
-        guard !needle.isEmpty, haystack.count >= needle.count else { return false }
-        return (0...(haystack.count - needle.count)).contains { haystack[$0..<($0 + needle.count)].elementsEqual(needle) }
-    }
-
     /// Every sealed byte string a record's values and key occupy in a replica.
     static func sealedBytes(of record: RecordID, in replica: SQLiteReplica) throws -> [[UInt8]] {
         try replica.database.read { db in
@@ -76,8 +61,8 @@ import WaypostTrust
                 #expect(try replica.view(.caseFile, record) == nil)
                 #expect(try replica.view(.caseFile, kept) != nil)
                 #expect(!(try replica.views(.caseFile).contains { $0.id == record }))
-                let bytes = try Self.files(replica)
-                for blob in sealed { #expect(!Self.holds(bytes, blob), "a sealed value or key of the erased record is still in the files") }
+                let bytes = try FileBytes.database(at: replica.database.path)
+                for blob in sealed { #expect(!FileBytes.contain(bytes, blob), "a sealed value or key of the erased record is still in the files") }
                 let rows = try replica.database.read { db in
                     try Int.fetchOne(
                         db,
@@ -102,7 +87,7 @@ import WaypostTrust
             #expect(late.applied >= 3)
             #expect(try a.view(.caseFile, record) == nil)
             #expect(try a.view(.caseFile, cOwn) != nil)
-            #expect(!Self.holds(try Self.files(a), Array(Self.secrets[3].utf8)))
+            #expect(!FileBytes.contain(try FileBytes.database(at: a.database.path), Array(Self.secrets[3].utf8)))
             #expect(try a.auditChains().isIntact)
 
             // D, new, gets everything from A: the erased changes travel as digests, verify, and show nothing.
@@ -142,7 +127,7 @@ import WaypostTrust
             let held = try a.apply(tail, from: cKeys.publicKey)
             #expect(held.applied == 0 && held.heldBackCount == 1)
             #expect(try pendingCounts(a) == [cKeys.publicKey: 1])
-            #expect(!Self.holds(try Self.files(a), Array(Self.secrets[3].utf8)))
+            #expect(!FileBytes.contain(try FileBytes.database(at: a.database.path), Array(Self.secrets[3].utf8)))
 
             let all = try a.pull(from: c)
             #expect(all.applied == 4 && all.droppedForErasure == 1)

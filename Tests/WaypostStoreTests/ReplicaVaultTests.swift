@@ -12,21 +12,6 @@ import WaypostTrust
 @Suite struct ReplicaVaultTests {
     let me = StoreFixtures.keys(1)
 
-    /// The bytes of a replica's database and WAL files.
-    static func fileBytes(_ path: String) throws -> [UInt8] {
-        var bytes: [UInt8] = []
-        for suffix in ["", "-wal"] where FileManager.default.fileExists(atPath: path + suffix) {
-            bytes += Array(try Data(contentsOf: URL(fileURLWithPath: path + suffix)))
-        }
-        return bytes
-    }
-
-    static func holds(_ bytes: [UInt8], _ text: String) -> Bool {
-        let needle = Array(text.utf8)
-        guard bytes.count >= needle.count else { return false }
-        return (0...(bytes.count - needle.count)).contains { bytes[$0..<($0 + needle.count)].elementsEqual(needle) }
-    }
-
     @Test func aLockedReplicaReadsCountsButNoValueAndWritesNothing() throws {
         try withTemporaryDirectory { directory in
             let path = directory.replicaPath()
@@ -105,7 +90,7 @@ import WaypostTrust
                         arguments: [record.text, Data(repeating: 9, count: 32)])
                 }
             }
-            try #require(Self.holds(try Self.fileBytes(path), secret))
+            try #require(FileBytes.contain(try FileBytes.database(at: path), secret))
 
             // Without the key it cannot be upgraded, and is left as it was.
             let locked = #expect(throws: StoreError.self) { try SQLiteReplica.open(at: path, storageKey: nil) }
@@ -124,9 +109,9 @@ import WaypostTrust
             let batch = try replica.changes(after: VersionVector())
             #expect(batch.changes.map(\.operation.argument) == [secret, note])
             #expect(batch.recordKeys.values.first == [UInt8](repeating: 9, count: 32))
-            let bytes = try Self.fileBytes(path)
-            #expect(!Self.holds(bytes, secret))
-            #expect(!Self.holds(bytes, note))
+            let bytes = try FileBytes.database(at: path)
+            #expect(!FileBytes.contain(bytes, secret))
+            #expect(!FileBytes.contain(bytes, note))
         }
     }
 }
