@@ -3,7 +3,7 @@ import GRDB
 import GRDBSQLite
 
 /// A value bound straight to an SQLite statement parameter.
-enum SQLValue {
+enum SQLValue: Equatable {
     case integer(Int64)
     case real(Double)
     case text(String)

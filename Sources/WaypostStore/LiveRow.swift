@@ -52,27 +52,30 @@ enum LiveRow {
     }
 }
 
-/// Writes a record's shown values to the `shown` table behind the SQL views: registers as typed
-/// values (text, integer, real, 0/1), sets, logs and entries as canonical JSON text.
+/// Writes a record's shown values to the `shown` table behind the SQL views: one row per record, its
+/// ``ShownDocument`` sealed under the record's key (registers as typed values, sets, logs and entries as
+/// canonical JSON text), and the number of conflicted fields.
 enum ShownRow {
     /// Rewrites the shown values of `fields` (top-level field names) of the record, or of all its fields
-    /// when `fields` is nil: a change to one field leaves the others' rows alone.
+    /// when `fields` is nil: a change to one field leaves the others' values as they were.
     static func replace(
         _ view: RecordView, _ db: Database, schema: Schema, keyring: Keyring, fields only: [Substring]? = nil
     ) throws {
         let collection = Int64(view.collection.rawValue)
+        let record = FieldAddress.RecordKey(collection: view.collection, record: view.id)
+        var document = ShownDocument()
         if let only {
-            let delete = try db.cachedStatement(sql: "DELETE FROM shown WHERE collection = ? AND record = ? AND field = ?")
-            for name in only { try delete.run(.integer(collection), .text(view.id.text), .text(String(name))) }
-        } else {
-            try db.cachedStatement(sql: "DELETE FROM shown WHERE collection = ? AND record = ?")
-                .run(.integer(collection), .text(view.id.text))
+            var sealed: [UInt8]?
+            try db.cachedStatement(sql: "SELECT doc FROM shown WHERE collection = ? AND record = ?")
+                .forEachRow(.integer(collection), .text(view.id.text)) { row in sealed = row.blob(0) }
+            if let sealed {
+                document = try ShownDocument(decoding: try keyring.openRandomized(sealed, of: record, associatedData: [], db))
+            }
+            for name in only { document.entries[String(name)] = nil }
         }
         var fields = view.fieldsJSON(schema: schema)
         if let only { fields = fields.filter { only.contains(Substring($0.key)) } }
         let conflicts = view.conflicts
-        let insert = try db.cachedStatement(
-            sql: "INSERT INTO shown (collection, record, field, value, conflicted) VALUES (?, ?, ?, ?, ?)")
         for (name, json) in fields {
             let value: SQLValue
             switch json {
@@ -83,42 +86,13 @@ enum ShownRow {
             case .array, .object: value = .text(json.canonical)
             }
             let conflictCount = conflicts.isEmpty ? 0 : conflicts.filter { $0.field == name || $0.field.hasPrefix(name + ".") }.count
-            let record = FieldAddress.RecordKey(collection: view.collection, record: view.id)
-            try insert.run(
-                .integer(collection), .text(view.id.text), .text(name), try seal(value, of: record, field: name, keyring: keyring, db),
-                .integer(Int64(conflictCount)))
+            document.entries[name] = ShownDocument.Entry(value: value, conflicts: conflictCount)
         }
-    }
-
-    /// Seals a shown value under its record's key, with the field's name as associated data: one type byte
-    /// (`i` integer, `r` real, `t` text) and the value (8 bytes little-endian, or UTF-8). NULL stays NULL.
-    static func seal(_ value: SQLValue, of record: FieldAddress.RecordKey, field: String, keyring: Keyring, _ db: Database) throws
-        -> SQLValue
-    {
-        var plain: [UInt8]
-        switch value {
-        case .null: return .null
-        case .integer(let number): plain = [UInt8(ascii: "i")] + withUnsafeBytes(of: number.littleEndian) { Array($0) }
-        case .real(let number): plain = [UInt8(ascii: "r")] + withUnsafeBytes(of: number.bitPattern.littleEndian) { Array($0) }
-        case .text(let text): plain = [UInt8(ascii: "t")] + Array(text.utf8)
-        case .blob(let bytes): plain = [UInt8(ascii: "b")] + bytes
-        }
+        var plain = document.encoded()
         defer { for index in plain.indices { plain[index] = 0 } }
-        return .blob(try keyring.sealRandomized(plain, of: record, associatedData: Array(field.utf8), db))
-    }
-
-    /// The value ``seal(_:of:field:keyring:_:)`` sealed, from its plaintext.
-    static func unsealed(_ plain: [UInt8]) -> SQLValue? {
-        guard let type = plain.first else { return nil }
-        let body = plain.dropFirst()
-        switch type {
-        case UInt8(ascii: "i") where body.count == 8:
-            return .integer(Int64(littleEndian: body.withUnsafeBytes { $0.loadUnaligned(as: Int64.self) }))
-        case UInt8(ascii: "r") where body.count == 8:
-            return .real(Double(bitPattern: UInt64(littleEndian: body.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) })))
-        case UInt8(ascii: "t"): return .text(String(decoding: body, as: UTF8.self))
-        case UInt8(ascii: "b"): return .blob(Array(body))
-        default: return nil
-        }
+        try db.cachedStatement(sql: "INSERT OR REPLACE INTO shown (collection, record, doc, conflicted) VALUES (?, ?, ?, ?)")
+            .run(
+                .integer(collection), .text(view.id.text), .blob(try keyring.sealRandomized(plain, of: record, associatedData: [], db)),
+                .integer(Int64(document.conflicts)))
     }
 }

@@ -12,8 +12,8 @@ import WaypostCrypto
 /// - `changes`: every change ever applied, the history that is relayed to other nodes.
 /// - `live`: the values currently part of each field's state (not overwritten, not removed).
 /// - `superseded`: dots overwritten at an address, kept so a late arrival stays overwritten.
-/// - `records`, `shown`: each record, and each field's shown value, behind the `cases` and
-///   `services` views.
+/// - `records`, `shown`: each record, and its shown values (one sealed document per record), behind the
+///   `cases` and `services` views.
 /// - `peers`, `peer_versions`: the nodes this one exchanges bundles with, and what each has seen.
 /// - `record_keys`, `signatures`: each origin's record keys and signed chain heads (`Protocol/trust.md`).
 /// - `pending`: changes received before their predecessors, applied when those arrive.
@@ -227,19 +227,18 @@ enum ReplicaSchema {
     static func createViews(_ db: Database, schema: Schema) throws {
         for collection in RecordCollection.allCases {
             let columns = schema[collection].fields.map { field in
-                "MAX(CASE WHEN s.field = '\(field.name)' THEN \(ShownValueFunction.name)(v.key, r.collection, r.record, s.field, s.value) END) AS \"\(field.name)\""
+                "\(ShownValueFunction.name)(v.key, r.collection, r.record, s.doc, '\(field.name)') AS \"\(field.name)\""
             }
             try db.execute(sql: "DROP VIEW IF EXISTS \(collection.viewName)")
             try db.execute(
                 sql: """
                     CREATE VIEW \(collection.viewName) AS
                     SELECT r.record AS id, \(columns.joined(separator: ", ")),
-                           COALESCE(SUM(s.conflicted), 0) AS conflicts,
+                           COALESCE(s.conflicted, 0) AS conflicts,
                            strftime('%Y-%m-%dT%H:%M:%fZ', (r.created >> 16) / 1000.0, 'unixepoch') AS created_at
                     FROM records r LEFT JOIN shown s ON s.collection = r.collection AND s.record = r.record
                     LEFT JOIN record_vault v ON v.collection = r.collection AND v.record = r.record
                     WHERE r.collection = \(collection.rawValue)
-                    GROUP BY r.record
                     """)
         }
     }

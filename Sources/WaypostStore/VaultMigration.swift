@@ -22,6 +22,8 @@ enum VaultMigration {
         let keyring = Keyring(storageKey ?? StorageKey.random())
         try db.execute(
             sql: """
+                DROP VIEW IF EXISTS cases;
+                DROP VIEW IF EXISTS services;
                 CREATE TABLE record_vault (
                     collection INTEGER NOT NULL,
                     record TEXT NOT NULL,
@@ -31,7 +33,17 @@ enum VaultMigration {
                 ALTER TABLE changes RENAME TO plain_changes;
                 ALTER TABLE live RENAME TO plain_live;
                 ALTER TABLE pending RENAME TO plain_pending;
+                ALTER TABLE shown RENAME TO plain_shown;
                 DROP INDEX changes_by_record;
+                DROP INDEX shown_conflicted;
+                CREATE TABLE shown (
+                    collection INTEGER NOT NULL,
+                    record TEXT NOT NULL,
+                    doc BLOB NOT NULL,
+                    conflicted INTEGER NOT NULL DEFAULT 0,
+                    PRIMARY KEY (collection, record)
+                ) STRICT, WITHOUT ROWID;
+                CREATE INDEX shown_conflicted ON shown (conflicted) WHERE conflicted > 0;
                 CREATE TABLE changes (
                     origin INTEGER NOT NULL REFERENCES origins(id),
                     sequence INTEGER NOT NULL,
@@ -73,7 +85,7 @@ enum VaultMigration {
                 ) STRICT, WITHOUT ROWID;
                 """)
         guard held > 0 else {
-            try db.execute(sql: "DROP TABLE plain_changes; DROP TABLE plain_live; DROP TABLE plain_pending")
+            try db.execute(sql: "DROP TABLE plain_changes; DROP TABLE plain_live; DROP TABLE plain_pending; DROP TABLE plain_shown")
             return
         }
         try sealChanges(db, keyring)
@@ -81,7 +93,7 @@ enum VaultMigration {
         try sealPending(db, keyring)
         try sealChainKeys(db, keyring)
         try sealShown(db, keyring)
-        try db.execute(sql: "DROP TABLE plain_changes; DROP TABLE plain_live; DROP TABLE plain_pending")
+        try db.execute(sql: "DROP TABLE plain_changes; DROP TABLE plain_live; DROP TABLE plain_pending; DROP TABLE plain_shown")
     }
 
     private static func record(_ row: Row, collection: Int, record: Int) throws -> FieldAddress.RecordKey {
@@ -148,19 +160,22 @@ enum VaultMigration {
     }
 
     private static func sealShown(_ db: Database, _ keyring: Keyring) throws {
-        let update = try db.makeStatement(sql: "UPDATE shown SET value = ? WHERE collection = ? AND record = ? AND field = ?")
-        for row in try Row.fetchAll(db, sql: "SELECT collection, record, field, value FROM shown WHERE value IS NOT NULL") {
-            let plain: SQLValue
+        var documents: [FieldAddress.RecordKey: ShownDocument] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT collection, record, field, value, conflicted FROM plain_shown") {
+            let value: SQLValue
             switch (row[3] as DatabaseValue).storage {
-            case .int64(let number): plain = .integer(number)
-            case .double(let number): plain = .real(number)
-            case .string(let text): plain = .text(text)
-            case .blob(let data): plain = .blob(Array(data))
-            case .null: plain = .null
+            case .int64(let number): value = .integer(number)
+            case .double(let number): value = .real(number)
+            case .string(let text): value = .text(text)
+            case .blob, .null: value = .null
             }
-            let sealed = try ShownRow.seal(plain, of: record(row, collection: 0, record: 1), field: row[2], keyring: keyring, db)
-            guard case .blob(let bytes) = sealed else { continue }
-            try update.execute(arguments: [Data(bytes), row[0], row[1], row[2]])
+            documents[try record(row, collection: 0, record: 1), default: ShownDocument()].entries[row[2]] =
+                ShownDocument.Entry(value: value, conflicts: row[4])
+        }
+        let insert = try db.makeStatement(sql: "INSERT INTO shown (collection, record, doc, conflicted) VALUES (?, ?, ?, ?)")
+        for (record, document) in documents {
+            let sealed = try keyring.sealRandomized(document.encoded(), of: record, associatedData: [], db)
+            try insert.execute(arguments: [Int64(record.collection.rawValue), record.record.text, Data(sealed), document.conflicts])
         }
     }
 }

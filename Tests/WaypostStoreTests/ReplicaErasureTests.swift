@@ -26,7 +26,7 @@ import WaypostTrust
             var blobs: [[UInt8]] = []
             for sql in [
                 "SELECT value FROM changes WHERE record = ?", "SELECT value FROM live WHERE record = ?",
-                "SELECT value FROM shown WHERE record = ? AND value IS NOT NULL", "SELECT key FROM record_vault WHERE record = ?",
+                "SELECT doc FROM shown WHERE record = ?", "SELECT key FROM record_vault WHERE record = ?",
             ] {
                 blobs += try Data.fetchAll(db, sql: sql, arguments: [record.text]).map(Array.init)
             }
