@@ -24,6 +24,19 @@ final class Keyring {
     /// probability).
     private let noncePrefix = Random.bytes(16)
     private var nonceCounter: UInt64 = 0
+    /// The last record whose key was asked for, since consecutive changes are mostly to one record.
+    private var lastRecord: (record: FieldAddress.RecordKey, key: StorageKey)?
+    /// The values sealed in this transaction, by dot, so that reading them back to show them (a new
+    /// record's view, at the end of a merge) does not decrypt what was just encrypted. Bounded: past
+    /// ``plaintextLimit`` values, the rest are decrypted as usual.
+    private var plaintexts: [Dot: String] = [:]
+    static let plaintextLimit = 65_536
+
+    /// A dot as the keyring knows it: the origin's row id and the sequence.
+    private struct Dot: Hashable {
+        let origin: Int64
+        let sequence: Int64
+    }
 
     /// The domain of a record key's associated data.
     static let recordKeyDomain: [UInt8] = Array("waypost/record/v1".utf8) + [0]
@@ -33,7 +46,11 @@ final class Keyring {
 
     /// The key of a record; made and stored when the record has none yet and `create` is set.
     func key(for record: FieldAddress.RecordKey, _ db: Database, create: Bool = true) throws -> StorageKey? {
-        if let key = records[record] { return key }
+        if let last = lastRecord, last.record == record { return last.key }
+        if let key = records[record] {
+            lastRecord = (record, key)
+            return key
+        }
         let collection = Int64(record.collection.rawValue)
         var wrapped: [UInt8]?
         try db.cachedStatement(sql: "SELECT key FROM record_vault WHERE collection = ? AND record = ?")
@@ -48,11 +65,16 @@ final class Keyring {
                 .run(.integer(collection), .text(record.record.text), .blob(wrap(key, for: record)))
         }
         records[record] = key
+        lastRecord = (record, key)
         return key
     }
 
-    /// Forgets a record's key (after it was erased).
-    func forget(_ record: FieldAddress.RecordKey) { records[record] = nil }
+    /// Forgets a record's key (after it was erased), and every value sealed in this transaction.
+    func forget(_ record: FieldAddress.RecordKey) {
+        records[record] = nil
+        lastRecord = nil
+        plaintexts.removeAll()
+    }
 
     /// A nonce never used before under any key: the keyring's random prefix and its counter.
     private func freshNonce() -> [UInt8] {
@@ -104,6 +126,7 @@ final class Keyring {
     /// Seals a change's value under its record's key, with the nonce its dot gives.
     func sealValue(_ value: String, at place: Place, _ db: Database) throws -> [UInt8] {
         let key = try key(for: place.record, db)!
+        if plaintexts.count < Self.plaintextLimit { plaintexts[Dot(origin: place.origin, sequence: place.sequence)] = value }
         var value = value
         let nonce = Self.dotNonce(kind: 1, origin: place.origin, sequence: place.sequence)
         return value.withUTF8 { utf8 in
@@ -117,6 +140,7 @@ final class Keyring {
 
     /// Opens a change's value sealed by ``sealValue(_:at:_:)``.
     func openValue(_ sealed: UnsafeRawBufferPointer, at place: Place, _ db: Database) throws -> String {
+        if let plain = plaintexts[Dot(origin: place.origin, sequence: place.sequence)] { return plain }
         guard let key = try key(for: place.record, db, create: false) else { throw StoreError.damaged("a value's record key") }
         let nonce = Self.dotNonce(kind: 1, origin: place.origin, sequence: place.sequence)
         do {
