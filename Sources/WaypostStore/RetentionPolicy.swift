@@ -25,7 +25,8 @@ public struct RetentionPolicy: Sendable, Hashable, CustomStringConvertible {
         guard (1...Self.maximumDays).contains(closedForDays) else {
             throw StoreError(
                 .invalid,
-                "a retention period must be from 1 to \(Self.maximumDays) days, not \(closedForDays); give --closed-for DAYS")
+                "a retention period must be from 1 to \(Self.maximumDays) days, not \(closedForDays); give --closed-for DAYS"
+            )
         }
         self.closedForDays = closedForDays
     }

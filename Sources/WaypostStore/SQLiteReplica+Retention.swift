@@ -10,7 +10,8 @@ extension SQLiteReplica {
     /// - Throws: ``StoreError`` `damaged` if the stored value is not a valid number of days.
     public func retentionPolicy() throws(StoreError) -> RetentionPolicy? {
         let stored = try read { db in
-            try DatabaseValue.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [RetentionPolicy.metaKey])
+            try DatabaseValue.fetchOne(
+                db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [RetentionPolicy.metaKey])
         }
         guard let stored, !stored.isNull else { return nil }
         guard let days = Int.fromDatabaseValue(stored), let policy = try? RetentionPolicy(closedForDays: days) else {
@@ -27,7 +28,8 @@ extension SQLiteReplica {
         try write { db in
             if let policy {
                 try db.execute(
-                    sql: "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    sql:
+                        "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                     arguments: [RetentionPolicy.metaKey, policy.closedForDays])
             } else {
                 try db.execute(sql: "DELETE FROM meta WHERE key = ?", arguments: [RetentionPolicy.metaKey])
@@ -72,7 +74,8 @@ extension SQLiteReplica {
             while let row = try rows.next() {
                 let record = RecordID(canonical: row[4])
                 let key = FieldAddress.RecordKey(collection: collection, record: record)
-                let value = try LiveRow.decode(row, origins: origins, keyring: keyring, record: key, field: "status", db)
+                let value = try LiveRow.decode(
+                    row, origins: origins, keyring: keyring, record: key, field: "status", db)
                 if value.value == "closed" { due.append(record) }
             }
             return due

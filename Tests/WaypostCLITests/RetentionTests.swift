@@ -16,11 +16,14 @@ import WaypostStore
 
     /// Writes to `node`'s replica as if `daysAgo` days before now. Must come before any write at the real
     /// time: the hybrid clock never goes back.
-    static func write<T>(on node: TestNode, daysAgo: Double, _ body: (SQLiteReplica, SigningKeyPair) throws -> T) throws -> T {
+    static func write<T>(on node: TestNode, daysAgo: Double, _ body: (SQLiteReplica, SigningKeyPair) throws -> T) throws
+        -> T
+    {
         let home = NodeHome(explicit: node.home)
         let keys = try Node.open(home: home).signingKeys(passphrase: { WaypostProcess.passphrase })
         let then = UInt64(Date().timeIntervalSince1970 * 1000 - daysAgo * day)
-        let replica = try SQLiteReplica.open(at: home.replicaPath, storageKey: StorageKey(derivedFrom: keys), wallClock: { then })
+        let replica = try SQLiteReplica.open(
+            at: home.replicaPath, storageKey: StorageKey(derivedFrom: keys), wallClock: { then })
         return try body(replica, keys)
     }
 
@@ -77,7 +80,9 @@ import WaypostStore
         #expect(Set(try node.caseIDs()) == cases.all.subtracting([cases.closed40]))
         let show = try node.run(["case", "show", cases.closed40])
         #expect(show.status == 3, "the erased case is gone: \(show)")
-        #expect(try node.succeed(["sql", "SELECT count(*) FROM cases WHERE id = '\(cases.closed40)'", "--reason", "test"]).contains("0"))
+        #expect(
+            try node.succeed(["sql", "SELECT count(*) FROM cases WHERE id = '\(cases.closed40)'", "--reason", "test"])
+                .contains("0"))
 
         let again = try node.json(["retention", "run"]).jsonObject()
         #expect(again["erased"] as? [String] == [])
@@ -100,7 +105,10 @@ import WaypostStore
         for (arguments, code, message) in [
             (["retention", "set", "service", "--closed-for", "30"], Int32(2), "retention applies to cases only"),
             (["retention", "set", "case"], 2, "give either --closed-for DAYS or --clear"),
-            (["retention", "set", "case", "--closed-for", "30", "--clear"], 2, "give either --closed-for DAYS or --clear"),
+            (
+                ["retention", "set", "case", "--closed-for", "30", "--clear"], 2,
+                "give either --closed-for DAYS or --clear"
+            ),
             (["retention", "set", "case", "--closed-for", "0"], 4, "from 1 to 36500 days"),
         ] {
             let result = try node.run(arguments)

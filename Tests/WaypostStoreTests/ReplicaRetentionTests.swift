@@ -67,7 +67,8 @@ import WaypostTrust
         let (closed10, _) = try a.create(.caseFile, edits: StoreFixtures.edits("status=closed"), signer: aKeys)
         at(100)
         return History(
-            a: a, clock: clock, open: open, reopened: reopened, conflicted: conflicted, closed40: closed40, reclosed: reclosed,
+            a: a, clock: clock, open: open, reopened: reopened, conflicted: conflicted, closed40: closed40,
+            reclosed: reclosed,
             closed10: closed10)
     }
 
@@ -112,7 +113,9 @@ import WaypostTrust
             let thirty = try RetentionPolicy(closedForDays: 30)
             #expect(try history.a.casesDue(under: thirty, now: closedAt + 30 * Self.day).isEmpty)
             #expect(try history.a.casesDue(under: thirty, now: closedAt + 30 * Self.day + 1) == [history.closed40])
-            #expect(try history.a.casesDue(under: thirty, now: 0).isEmpty, "a clock before the period is no reason to erase")
+            #expect(
+                try history.a.casesDue(under: thirty, now: 0).isEmpty, "a clock before the period is no reason to erase"
+            )
         }
     }
 
@@ -136,7 +139,8 @@ import WaypostTrust
         #expect {
             try RetentionPolicy(closedForDays: days)
         } throws: { error in
-            (error as? StoreError)?.code == .invalid && (error as? StoreError)?.message.contains("from 1 to 36500 days") == true
+            (error as? StoreError)?.code == .invalid
+                && (error as? StoreError)?.message.contains("from 1 to 36500 days") == true
         }
     }
 
@@ -144,7 +148,8 @@ import WaypostTrust
         try withTemporaryDirectory { directory in
             let replica = try StoreFixtures.replica(in: directory, keys: aKeys)
             try replica.database.write { db in
-                try db.execute(sql: "INSERT INTO meta (key, value) VALUES (?, 'thirty')", arguments: [RetentionPolicy.metaKey])
+                try db.execute(
+                    sql: "INSERT INTO meta (key, value) VALUES (?, 'thirty')", arguments: [RetentionPolicy.metaKey])
             }
             #expect {
                 try replica.retentionPolicy()

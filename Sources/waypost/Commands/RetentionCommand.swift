@@ -21,7 +21,8 @@ struct RetentionCommand: ParsableCommand {
     static func validate(collection: String) throws {
         guard collection == supportedCollection else {
             throw ValidationError(
-                "retention applies to cases only, not '\(collection)': use 'waypost retention set case --closed-for DAYS'")
+                "retention applies to cases only, not '\(collection)': use 'waypost retention set case --closed-for DAYS'"
+            )
         }
     }
 }

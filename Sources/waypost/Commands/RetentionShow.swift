@@ -23,7 +23,9 @@ struct RetentionShow: ParsableCommand {
             return
         }
         guard let policy else {
-            print("no retention policy: no case is erased for its age (set one with 'waypost retention set case --closed-for DAYS')")
+            print(
+                "no retention policy: no case is erased for its age (set one with 'waypost retention set case --closed-for DAYS')"
+            )
             return
         }
         print("case: erased when \(policy)")
