@@ -27,6 +27,8 @@ public struct SyncService: Sendable {
     public var peerRefreshInterval: Double = 5
     /// Local network discovery, or nil (the default) for none.
     public var discovery: DiscoveryOptions? = nil
+    /// The retention schedule to run while serving, or nil (the default) for none.
+    public var retention: RetentionSchedule? = nil
 
     /// Makes a service.
     public init(replica: SQLiteReplica, keys: SigningKeyPair, listen: PeerAddress, limits: SyncLimits = .standard, logger: Logger) {
@@ -84,6 +86,9 @@ public struct SyncService: Sendable {
                 tasks.addTask {
                     try await Discovery.run(discovery, port: bound.port, group: group, context: context, found: discovered)
                 }
+            }
+            if let retention {
+                tasks.addTask { await retention.run(worker: context.worker, keys: context.keys, logger: logger) }
             }
             // The accept loop is a child too, so that any child's failure (discovery that cannot start)
             // cancels it and ends `serve` with that error.

@@ -20,7 +20,7 @@ struct Waypost: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             Init.self, ID.self, Passphrase.self, CaseCommand.self, ServiceCommand.self, Conflicts.self, Resolve.self,
-            PeerCommand.self, NetworkCommand.self, BundleCommand.self, Serve.self, SyncCommand.self, Status.self, Log.self, SQLCommand.self, AuditCommand.self,
+            PeerCommand.self, NetworkCommand.self, BundleCommand.self, Serve.self, SyncCommand.self, Status.self, Log.self, SQLCommand.self, AuditCommand.self, RetentionCommand.self,
         ]
     )
 

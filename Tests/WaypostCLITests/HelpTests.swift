@@ -53,6 +53,10 @@ import WaypostCore
         "bundle recipients": ["whom a bundle is for", "without decrypting", "--json"],
         "status": ["counts", "--json"],
         "log": ["history of changes", "--json"],
+        "retention": ["closed cases", "set", "show", "run", "every 24 hours", "conflict", "not synced"],
+        "retention set": ["Set or clear how long closed cases are kept", "--closed-for", "--clear", "only 'case' is supported", "passphrase"],
+        "retention show": ["retention policy", "no passphrase", "--json"],
+        "retention run": ["Erase now the cases", "none are due", "exits 0", "--json"],
     ]
 
     @Test(arguments: commands.keys.sorted())
@@ -93,7 +97,7 @@ import WaypostCore
                 found.insert((path + [String(line.dropFirst(2).prefix { !$0.isWhitespace })]).joined(separator: " "))
             }
         }
-        #expect(groups.count == 8)  // the root, case, service, peer, network, bundle, passphrase, audit
+        #expect(groups.count == 9)  // the root, case, service, peer, network, bundle, passphrase, audit, retention
         #expect(
             found.subtracting(Self.commands.keys).isEmpty,
             "not in the table: \(found.subtracting(Self.commands.keys).sorted())")

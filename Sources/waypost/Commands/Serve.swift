@@ -17,6 +17,9 @@ struct Serve: AsyncParsableCommand {
             drops loses at most the batches in flight. Peers with an address ('waypost peer add NAME ID \
             --address HOST:PORT') are dialled, and dialled again with backoff while they are unreachable.
 
+            Applies the retention policy ('waypost retention') at start and then every 24 hours, logging \
+            how many cases each run erased.
+
             Prints 'listening on HOST:PORT' on stdout; logs one line per connection, sync and failure on \
             stderr (no personal data). Stops cleanly on Ctrl-C or SIGTERM: a batch being applied is \
             committed or rolled back whole.
@@ -37,6 +40,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "The IPv4 address of the interface --discover uses (default: the system's choice).")
     var discoveryInterface: String?
     @Option(help: "Log level: debug, info, warning or error.") var logLevel = "info"
+    @Option(help: ArgumentHelp("Seconds between two retention runs (for tests; default a day).", visibility: .hidden))
+    var retentionInterval = RetentionSchedule.daily
 
     func run() async throws {
         let (opened, keys, _) = try node.openNodeWithKeys()
@@ -45,6 +50,7 @@ struct Serve: AsyncParsableCommand {
         var limits = tuning.limits
         limits.maximumConnections = max(1, maxConnections)
         var service = SyncService(replica: opened.replica, keys: keys, listen: address, limits: limits, logger: logger)
+        service.retention = RetentionSchedule(node: opened, interval: retentionInterval)
         if discover {
             let group = try Failure.report { () throws(SyncError) in try PeerAddress(parsing: discoveryGroup) }
             service.discovery = DiscoveryOptions(group: group, interface: discoveryInterface)

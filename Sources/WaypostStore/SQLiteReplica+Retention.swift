@@ -1,0 +1,84 @@
+import Foundation
+import GRDB
+public import WaypostCore
+
+extension SQLiteReplica {
+    /// This node's retention policy, or nil when none is set (`Protocol/replica.md` §11).
+    ///
+    /// Needs no storage key: the policy holds no personal data.
+    ///
+    /// - Throws: ``StoreError`` `damaged` if the stored value is not a valid number of days.
+    public func retentionPolicy() throws(StoreError) -> RetentionPolicy? {
+        let stored = try read { db in
+            try DatabaseValue.fetchOne(
+                db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [RetentionPolicy.metaKey])
+        }
+        guard let stored, !stored.isNull else { return nil }
+        guard let days = Int.fromDatabaseValue(stored), let policy = try? RetentionPolicy(closedForDays: days) else {
+            throw StoreError(
+                .damaged,
+                "the retention policy stored in the replica is not a number of days from 1 to \(RetentionPolicy.maximumDays); "
+                    + "set it again with 'waypost retention set case --closed-for DAYS', or remove it with '--clear'")
+        }
+        return policy
+    }
+
+    /// Sets this node's retention policy, replacing any other; nil removes it. The policy is not synced.
+    public func setRetentionPolicy(_ policy: RetentionPolicy?) throws(StoreError) {
+        try write { db in
+            if let policy {
+                try db.execute(
+                    sql:
+                        "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    arguments: [RetentionPolicy.metaKey, policy.closedForDays])
+            } else {
+                try db.execute(sql: "DELETE FROM meta WHERE key = ?", arguments: [RetentionPolicy.metaKey])
+            }
+        }
+    }
+
+    /// The cases due for erasure under `policy` at `now` (milliseconds since the epoch; by default the
+    /// replica's wall clock), by id.
+    ///
+    /// A case is due when its `status` register holds exactly one live value, that value is `closed`, and
+    /// it was written (its ``WaypostCore/HybridTimestamp``, on the clock of the node that wrote it) before
+    /// ``RetentionPolicy/cutoff(now:)``. A case whose status is in conflict is never due, even when every
+    /// concurrent value is `closed`: the conflict says people disagree about it, so the retention period
+    /// starts when someone resolves it (`waypost resolve`). A case reopened and closed again counts from
+    /// its last closing.
+    ///
+    /// Only cases whose status value is old enough are opened, so the cost follows the number of
+    /// candidates, not the size of the replica.
+    public func casesDue(under policy: RetentionPolicy, now: UInt64? = nil) throws(StoreError) -> [RecordID] {
+        let storage = try unlockedStorageKey()
+        let cutoff = HybridTimestamp(milliseconds: policy.cutoff(now: now ?? wallClock()))
+        let collection = RecordCollection.caseFile
+        return try read { db in
+            let keyring = Keyring(storage)
+            let origins = try OriginTable(db)
+            var due: [RecordID] = []
+            // Timestamps are stored as the bit pattern of their raw value, which is below 2^63 for any
+            // real time (48 bits of milliseconds), so integer order is timestamp order.
+            let rows = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT l.origin, l.sequence, l.timestamp, l.value, l.record FROM live l
+                    WHERE l.collection = ?1 AND l.field = 'status' AND l.timestamp < ?2
+                      AND NOT EXISTS (
+                          SELECT 1 FROM live o
+                          WHERE o.collection = ?1 AND o.record = l.record AND o.field = 'status'
+                            AND (o.origin <> l.origin OR o.sequence <> l.sequence))
+                    ORDER BY l.record
+                    """,
+                arguments: [Int64(collection.rawValue), Int64(bitPattern: cutoff.rawValue)])
+            while let row = try rows.next() {
+                let record = RecordID(canonical: row[4])
+                let key = FieldAddress.RecordKey(collection: collection, record: record)
+                let value = try LiveRow.decode(
+                    row, origins: origins, keyring: keyring, record: key, field: "status", db)
+                if value.value == "closed" { due.append(record) }
+            }
+            return due
+        }
+    }
+}
