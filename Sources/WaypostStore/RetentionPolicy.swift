@@ -1,3 +1,4 @@
+import WaypostCrypto
 /// How long this node keeps a closed case before it erases it (`waypost retention set case --closed-for
 /// DAYS`; `Protocol/replica.md` §11).
 ///
@@ -7,6 +8,17 @@
 public struct RetentionPolicy: Sendable, Hashable, CustomStringConvertible {
     /// The `meta` key the policy is stored under; its value is the number of days, an integer.
     public static let metaKey = "retention.case.closed_for_days"
+
+    /// The `meta` key of the policy's tag (``tag(days:key:)``).
+    public static let tagKey = "retention.case.tag"
+
+    /// BLAKE2b-256 keyed with the storage key over `waypost/retention/v1`, a zero byte and the number of days
+    /// (8 bytes, big-endian): proof that the node's owner set the policy, checked before anything is erased.
+    static func tag(days: Int, key: StorageKey) -> [UInt8] {
+        var message = Array("waypost/retention/v1".utf8) + [0]
+        withUnsafeBytes(of: UInt64(days).bigEndian) { message += $0 }
+        return key.bytes.withUnsafeBytes { Blake2b.hash(message, outputLength: 32, key: Array($0)) }
+    }
 
     /// The longest period accepted, in days (about a hundred years): enough for any legal retention
     /// period, small enough that the arithmetic on milliseconds cannot overflow.

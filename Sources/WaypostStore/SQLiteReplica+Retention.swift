@@ -8,10 +8,16 @@ extension SQLiteReplica {
     /// Needs no storage key: the policy holds no personal data.
     ///
     /// - Throws: ``StoreError`` `damaged` if the stored value is not a valid number of days.
+    ///
+    /// The value is stored in clear with a tag keyed with the storage key (``RetentionPolicy/tag(days:key:)``):
+    /// opened with its key, the replica checks the tag, so that someone who can write the database file but
+    /// lacks the passphrase cannot make this node erase cases; without the key, the value is only shown.
     public func retentionPolicy() throws(StoreError) -> RetentionPolicy? {
-        let stored = try read { db in
-            try DatabaseValue.fetchOne(
-                db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [RetentionPolicy.metaKey])
+        let (stored, tag) = try read { db in
+            (
+                try DatabaseValue.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [RetentionPolicy.metaKey]),
+                try Data.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [RetentionPolicy.tagKey])
+            )
         }
         guard let stored, !stored.isNull else { return nil }
         guard let days = Int.fromDatabaseValue(stored), let policy = try? RetentionPolicy(closedForDays: days) else {
@@ -20,19 +26,30 @@ extension SQLiteReplica {
                 "the retention policy stored in the replica is not a number of days from 1 to \(RetentionPolicy.maximumDays); "
                     + "set it again with 'waypost retention set case --closed-for DAYS', or remove it with '--clear'")
         }
+        if let storageKey, tag.map(Array.init) != RetentionPolicy.tag(days: days, key: storageKey) {
+            throw StoreError(
+                .damaged,
+                "the retention policy in the replica was not set by this node (its tag does not match): it may have been "
+                    + "altered in the file; nothing was erased; set it again with 'waypost retention set case --closed-for DAYS'")
+        }
         return policy
     }
 
     /// Sets this node's retention policy, replacing any other; nil removes it. The policy is not synced.
+    ///
+    /// - Throws: ``StoreError`` `locked` without the storage key, which the policy's tag is keyed with.
     public func setRetentionPolicy(_ policy: RetentionPolicy?) throws(StoreError) {
+        let storage = try unlockedStorageKey()
         try write { db in
             if let policy {
+                let upsert = "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+                try db.execute(sql: upsert, arguments: [RetentionPolicy.metaKey, policy.closedForDays])
                 try db.execute(
-                    sql:
-                        "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                    arguments: [RetentionPolicy.metaKey, policy.closedForDays])
+                    sql: upsert,
+                    arguments: [RetentionPolicy.tagKey, Data(RetentionPolicy.tag(days: policy.closedForDays, key: storage))])
             } else {
-                try db.execute(sql: "DELETE FROM meta WHERE key = ?", arguments: [RetentionPolicy.metaKey])
+                try db.execute(
+                    sql: "DELETE FROM meta WHERE key IN (?, ?)", arguments: [RetentionPolicy.metaKey, RetentionPolicy.tagKey])
             }
         }
     }

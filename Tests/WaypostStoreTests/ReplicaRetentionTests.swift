@@ -158,4 +158,25 @@ import WaypostTrust
             }
         }
     }
+
+    /// Someone who can write the database file but lacks the passphrase cannot make the node erase: a policy
+    /// altered in the file fails its tag, so nothing is due, while a replica without the key still shows it.
+    @Test func aPolicyAlteredInTheFileIsRefusedBeforeAnythingIsErased() throws {
+        try withTemporaryDirectory { directory in
+            let history = try history(in: directory)
+            try history.a.setRetentionPolicy(RetentionPolicy(closedForDays: 3650))
+            try history.a.database.write { db in
+                try db.execute(sql: "UPDATE meta SET value = 1 WHERE key = ?", arguments: [RetentionPolicy.metaKey])
+            }
+            #expect {
+                try history.a.retentionPolicy()
+            } throws: { error in
+                (error as? StoreError)?.code == .damaged && (error as? StoreError)?.message.contains("not set by this node") == true
+            }
+            let locked = try SQLiteReplica.open(at: directory.replicaPath("a"), storageKey: nil)
+            #expect(try locked.retentionPolicy()?.closedForDays == 1)
+            try history.a.setRetentionPolicy(RetentionPolicy(closedForDays: 1))
+            #expect(try history.a.retentionPolicy()?.closedForDays == 1)
+        }
+    }
 }
