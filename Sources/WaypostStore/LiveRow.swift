@@ -41,12 +41,26 @@ enum LiveRow {
         fields only: [Substring]? = nil
     ) throws -> RecordView {
         var fields: [String: [LiveValue]] = [:]
-        try db.cachedStatement(
-            sql: "SELECT origin, sequence, timestamp, value, field FROM live WHERE collection = ? AND record = ?"
-        ).forEachRow(.integer(Int64(key.collection.rawValue)), .text(key.record.text)) { row in
+        let collection = SQLValue.integer(Int64(key.collection.rawValue)), record = SQLValue.text(key.record.text)
+        let collect = { (row: DirectRow) throws in
             let field = row.text(4)
-            if let only, !only.contains(field.prefix { $0 != "." }) { return }
             fields[field, default: []].append(try decode(row, origins: origins, keyring: keyring, record: key, field: field, db))
+        }
+        guard let only else {
+            try db.cachedStatement(
+                sql: "SELECT origin, sequence, timestamp, value, field FROM live WHERE collection = ? AND record = ?"
+            ).forEachRow(collection, record, body: collect)
+            return RecordView(collection: key.collection, id: key.record, live: fields, schema: schema)
+        }
+        // A top-level field and the fields of its entries: the paths from NAME up to NAME followed by "/",
+        // the character after ".", since field names are made of a-z, 0-9 and "_", all above "/".
+        let range = try db.cachedStatement(
+            sql: """
+                SELECT origin, sequence, timestamp, value, field FROM live
+                WHERE collection = ? AND record = ? AND field >= ? AND field < ?
+                """)
+        for name in only {
+            try range.forEachRow(collection, record, .text(String(name)), .text(name + "/"), body: collect)
         }
         return RecordView(collection: key.collection, id: key.record, live: fields, schema: schema)
     }

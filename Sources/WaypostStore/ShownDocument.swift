@@ -6,11 +6,60 @@ import WaypostCore
 /// Encoding: a `varint` count, then per field in name order: the name (`varint` length and UTF-8), the
 /// conflict count (`varint`), a type byte and the value: `n` NULL; `i` an 8-byte little-endian integer;
 /// `r` an 8-byte little-endian IEEE 754 double; `t` a `varint` length and UTF-8 text.
+///
+/// Values are kept encoded: rewriting one field of a record decodes only the others' names.
 struct ShownDocument {
-    /// One field's shown value and conflict count.
+    /// One field's shown value, encoded (type byte and value), and its conflict count.
     struct Entry: Equatable {
-        var value: SQLValue
+        var encodedValue: ArraySlice<UInt8>
         var conflicts: Int
+
+        init(value: SQLValue, conflicts: Int) {
+            var writer = ByteWriter(capacity: 16)
+            switch value {
+            case .null, .blob:
+                writer.write(UInt8(ascii: "n"))
+            case .integer(let number):
+                writer.write(UInt8(ascii: "i"))
+                writer.write(bytes: withUnsafeBytes(of: number.littleEndian) { Array($0) })
+            case .real(let number):
+                writer.write(UInt8(ascii: "r"))
+                writer.write(bytes: withUnsafeBytes(of: number.bitPattern.littleEndian) { Array($0) })
+            case .text(let text):
+                writer.write(UInt8(ascii: "t"))
+                writer.write(string: text)
+            }
+            encodedValue = writer.bytes[...]
+            self.conflicts = conflicts
+        }
+
+        init(encodedValue: ArraySlice<UInt8>, conflicts: Int) {
+            self.encodedValue = encodedValue
+            self.conflicts = conflicts
+        }
+
+        /// The value, decoded.
+        ///
+        /// - Throws: ``StoreError`` `damaged` for bytes ``init(value:conflicts:)`` did not make.
+        func value() throws -> SQLValue {
+            var reader = ByteReader(Array(encodedValue))
+            do {
+                switch try reader.readByte() {
+                case UInt8(ascii: "n"): return .null
+                case UInt8(ascii: "i"):
+                    return .integer(Int64(littleEndian: try reader.readBytes(8).withUnsafeBytes { $0.loadUnaligned(as: Int64.self) }))
+                case UInt8(ascii: "r"):
+                    return .real(
+                        Double(bitPattern: UInt64(littleEndian: try reader.readBytes(8).withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) })))
+                case UInt8(ascii: "t"): return .text(try reader.readString(limit: .max))
+                default: throw StoreError.damaged("a record's shown values")
+                }
+            } catch let error as StoreError {
+                throw error
+            } catch {
+                throw StoreError.damaged("a record's shown values")
+            }
+        }
     }
 
     var entries: [String: Entry] = [:]
@@ -26,24 +75,12 @@ struct ShownDocument {
         for (name, entry) in entries.sorted(by: { $0.key < $1.key }) {
             writer.write(string: name)
             writer.write(varint: UInt64(entry.conflicts))
-            switch entry.value {
-            case .null, .blob:
-                writer.write(UInt8(ascii: "n"))
-            case .integer(let number):
-                writer.write(UInt8(ascii: "i"))
-                writer.write(bytes: withUnsafeBytes(of: number.littleEndian) { Array($0) })
-            case .real(let number):
-                writer.write(UInt8(ascii: "r"))
-                writer.write(bytes: withUnsafeBytes(of: number.bitPattern.littleEndian) { Array($0) })
-            case .text(let text):
-                writer.write(UInt8(ascii: "t"))
-                writer.write(string: text)
-            }
+            writer.write(bytes: Array(entry.encodedValue))
         }
         return writer.bytes
     }
 
-    /// Decodes what ``encoded()`` made.
+    /// Decodes what ``encoded()`` made: the names and conflict counts, with each value left encoded.
     ///
     /// - Throws: ``StoreError`` `damaged` for bytes it did not make.
     init(decoding bytes: [UInt8]) throws {
@@ -54,18 +91,14 @@ struct ShownDocument {
             for _ in 0..<count {
                 let name = try reader.readString(limit: 1024)
                 let conflicts = Int(try reader.readVarint())
-                let value: SQLValue
+                let start = bytes.count - reader.remaining
                 switch try reader.readByte() {
-                case UInt8(ascii: "n"): value = .null
-                case UInt8(ascii: "i"):
-                    value = .integer(Int64(littleEndian: try reader.readBytes(8).withUnsafeBytes { $0.loadUnaligned(as: Int64.self) }))
-                case UInt8(ascii: "r"):
-                    value = .real(
-                        Double(bitPattern: UInt64(littleEndian: try reader.readBytes(8).withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) })))
-                case UInt8(ascii: "t"): value = .text(try reader.readString(limit: .max))
+                case UInt8(ascii: "n"): break
+                case UInt8(ascii: "i"), UInt8(ascii: "r"): _ = try reader.readBytes(8)
+                case UInt8(ascii: "t"): _ = try reader.readLengthPrefixed(limit: .max)
                 default: throw StoreError.damaged("a record's shown values")
                 }
-                entries[name] = Entry(value: value, conflicts: conflicts)
+                entries[name] = Entry(encodedValue: bytes[start..<(bytes.count - reader.remaining)], conflicts: conflicts)
             }
         } catch let error as StoreError {
             throw error

@@ -25,7 +25,7 @@ enum ShownValueFunction {
             let keyring = Keyring(storage)
             let key = try keyring.unwrap(Array(wrapped), for: address)
             let document = try ShownDocument(decoding: try Keyring.openPrefixed(Array(sealed), key: key, associatedData: []))
-            switch document.entries[field]?.value {
+            switch try document.entries[field]?.value() {
             case .integer(let number): return number
             case .real(let number): return number
             case .text(let text): return text
