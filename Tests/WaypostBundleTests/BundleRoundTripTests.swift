@@ -1,4 +1,5 @@
 import Testing
+import WaypostCrypto
 import WaypostCore
 import WaypostTrust
 
@@ -39,6 +40,31 @@ import WaypostTrust
         #expect(flags == ChangeFlags.known & ~0x07)
         #expect(operations == [1, 2, 3, 4, 5])
         #expect(frameTypes == [1, 2, 3, 4, 0x7F])
+    }
+
+    /// A sender sizes batches by ``BundleWriter/encodedSizeBound(_:)``, so it must never be below what a
+    /// change takes in its frame: for every operation, erased or not, with a record key and a signature.
+    @Test func theSizeBoundCoversEveryKindOfChange() throws {
+        let origin = BundleSamples.sender
+        let superseded = [Dot(origin: origin, sequence: 1), Dot(origin: BundleSamples.otherKeys.publicKey, sequence: 1 << 40)]
+        let operations: [WaypostCore.Operation] = [
+            .assign(value: "", supersedes: superseded), .insert(element: ""), .remove(element: "", supersedes: superseded),
+            .increment(by: 0), .append(entry: ""), .assign(value: String(repeating: "v", count: 300), supersedes: []),
+            .increment(by: .min),
+        ]
+        for operation in operations {
+            for erased in [false, true] {
+                let dot = Dot(origin: origin, sequence: UInt64.max - 2)
+                let change = Change(
+                    dot: dot, timestamp: HybridTimestamp(rawValue: 1 << 62), collection: .service, record: RecordID.random(),
+                    field: "household.abcdefgh.given_name", operation: operation)
+                var batch = ChangeBatch(changes: [change], recordKeys: [dot: Array(repeating: 1, count: 32)], signatures: [dot: Array(repeating: 2, count: 64)])
+                if erased { batch.erasedDigests[dot] = Array(repeating: 3, count: 32) }
+                let bundle = Bundle(sender: origin, createdAt: 0, senderVersions: VersionVector(), batch: batch)
+                let frame = try #require(Frame.split(BundleWriter.encode(bundle)).first { $0.type == FrameType.changes.rawValue })
+                #expect(frame.payload.count <= 30 + BundleWriter.encodedSizeBound(change), "\(operation), erased: \(erased)")
+            }
+        }
     }
 
     @Test func emptyBundle() throws {
