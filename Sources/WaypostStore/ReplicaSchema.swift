@@ -11,7 +11,8 @@ import WaypostCrypto
 /// - `origins`: every node whose changes the replica holds, with the highest sequence applied.
 /// - `changes`: every change ever applied, the history that is relayed to other nodes.
 /// - `live`: the values currently part of each field's state (not overwritten, not removed).
-/// - `superseded`: dots overwritten at an address, kept so a late arrival stays overwritten.
+/// - `superseded`: dots overwritten at an address before they arrived, kept so a late arrival stays
+///   overwritten.
 /// - `records`, `shown`: each record, and its shown values (one sealed document per record), behind the
 ///   `cases` and `services` views.
 /// - `peers`, `peer_versions`: the nodes this one exchanges bundles with, and what each has seen.

@@ -359,12 +359,18 @@ struct ApplyContext {
             let values: [SQLValue] = [
                 .integer(collection), .text(record), .text(change.field), .integer(supersededOrigin), .integer(Int64(dot.sequence)),
             ]
-            try db.cachedStatement(
-                sql: "INSERT OR IGNORE INTO superseded (collection, record, field, origin, sequence) VALUES (?, ?, ?, ?, ?)"
-            ).run(values)
-            try db.cachedStatement(
-                sql: "DELETE FROM live WHERE collection = ? AND record = ? AND field = ? AND origin = ? AND sequence = ?"
-            ).run(values)
+            if origins.sequence(of: dot.origin) >= dot.sequence {
+                // Applied already (each origin's changes apply in order): it can only leave `live`; it will
+                // never arrive again.
+                try db.cachedStatement(
+                    sql: "DELETE FROM live WHERE collection = ? AND record = ? AND field = ? AND origin = ? AND sequence = ?"
+                ).run(values)
+            } else {
+                // Not here yet: remembered, so that it is not live when it arrives.
+                try db.cachedStatement(
+                    sql: "INSERT OR IGNORE INTO superseded (collection, record, field, origin, sequence) VALUES (?, ?, ?, ?, ?)"
+                ).run(values)
+            }
         }
         if change.liveValue != nil {
             // Live unless a change already applied superseded it (one that arrived first by another path).
@@ -407,16 +413,22 @@ struct ApplyContext {
     mutating func finish(_ db: Database) throws {
         for (key, touch) in touched.sorted(by: { $0.key < $1.key }) {
             let collection = Int64(key.collection.rawValue), record = key.record.text
-            let isNew = try !db.cachedStatement(sql: "SELECT 1 FROM records WHERE collection = ? AND record = ?")
-                .hasRow(.integer(collection), .text(record))
+            var created: Int64?
+            try db.cachedStatement(sql: "SELECT created FROM records WHERE collection = ? AND record = ?")
+                .forEachRow(.integer(collection), .text(record)) { row in created = row.integer(0) }
+            let isNew = created == nil
             // The earliest timestamp of any change to the record, not the first one applied here, so
             // that `created_at` does not depend on the order changes arrived in.
-            try db.cachedStatement(
-                sql: """
-                    INSERT INTO records (collection, record, created) VALUES (?, ?, ?)
-                    ON CONFLICT (collection, record) DO UPDATE SET created = min(created, excluded.created)
-                    """
-            ).run(.integer(collection), .text(record), .integer(Int64(bitPattern: touch.earliest)))
+            let earliest = Int64(bitPattern: touch.earliest)
+            if let created {
+                if earliest < created {
+                    try db.cachedStatement(sql: "UPDATE records SET created = ? WHERE collection = ? AND record = ?")
+                        .run(.integer(earliest), .integer(collection), .text(record))
+                }
+            } else {
+                try db.cachedStatement(sql: "INSERT INTO records (collection, record, created) VALUES (?, ?, ?)")
+                    .run(.integer(collection), .text(record), .integer(earliest))
+            }
             // A new record's shown values are written whole; an existing one's only where it changed.
             let only = isNew ? nil : touch.fields
             let view = try LiveRow.view(of: key, db, origins: origins, keyring: keyring, schema: schema, fields: only)
