@@ -26,6 +26,10 @@ public struct SyncProgress: Sendable, Hashable {
     public var directivesRefused = 0
     /// Changes received of revoked nodes, after their revocation's last accepted sequence: dropped.
     public var refusedBeyondRevocation = 0
+    /// Records erased here by erase directives received.
+    public var erasedRecords = 0
+    /// Changes received to records erased here: their values were dropped, their digests kept.
+    public var droppedForErasure = 0
     /// Whether both sides have said they are caught up.
     public var caughtUp = false
 

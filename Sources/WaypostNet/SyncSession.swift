@@ -396,6 +396,8 @@ struct SyncSession: Sendable {
                 progress!.directivesStored += result.report.directivesStored
                 progress!.directivesRefused += result.report.directivesRefused
                 progress!.refusedBeyondRevocation += result.report.refusedBeyondRevocation
+                progress!.erasedRecords += result.report.erasedRecords
+                progress!.droppedForErasure += result.report.droppedForErasure
                 progress!.batchesReceived += 1
                 progress!.toReceive = max(progress!.toReceive, progress!.received)
                 report()

@@ -61,8 +61,8 @@ import WaypostCore
         #expect(erased.contains("erased case"))
         let imported = try post.importBundle(try admin.export(to: post))
         #expect(imported["erased_records"] as? Int == 1)
-        let synced = try clinic.run(["sync", serve.address])
-        #expect(synced.status == 0, "\(synced)")
+        let synced = try clinic.json(["sync", serve.address]).jsonObject()
+        #expect(synced["erased_records"] as? Int == 1, "\(synced)")
 
         for node in [admin, post, clinic] {
             let files = try Self.databaseFiles(node)

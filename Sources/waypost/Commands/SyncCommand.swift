@@ -55,16 +55,20 @@ struct SyncCommand: AsyncParsableCommand {
             object["directives_stored"] = .integer(progress.directivesStored)
             object["directives_refused"] = .integer(progress.directivesRefused)
             object["refused_beyond_revocation"] = .integer(progress.refusedBeyondRevocation)
+            object["erased_records"] = .integer(progress.erasedRecords)
+            object["dropped_for_erasure"] = .integer(progress.droppedForErasure)
             object["milliseconds"] = .integer(Int((seconds * 1000).rounded()))
             Output.json(.object(object))
         } else {
             print(
                 "synced with \(label) (\(progress.peer.short)): sent \(progress.sent) changes, received \(progress.received) "
                     + "(\(progress.applied) new) in \(String(format: "%.1f", seconds)) s; both caught up")
-            for line in DirectiveLines.lines(
-                stored: progress.directivesStored, refused: progress.directivesRefused,
-                refusedBeyondRevocation: progress.refusedBeyondRevocation)
-            {
+            let lines =
+                DirectiveLines.lines(
+                    stored: progress.directivesStored, refused: progress.directivesRefused,
+                    refusedBeyondRevocation: progress.refusedBeyondRevocation)
+                + DirectiveLines.erasureLines(erased: progress.erasedRecords, dropped: progress.droppedForErasure)
+            for line in lines {
                 print(line)
             }
         }
