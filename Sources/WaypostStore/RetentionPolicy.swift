@@ -43,8 +43,11 @@ public struct RetentionPolicy: Sendable, Hashable, CustomStringConvertible {
         self.closedForDays = closedForDays
     }
 
+    /// How the reason of every erase directive issued under a policy begins.
+    public static let reasonPrefix = "retention: "
+
     /// The reason every erase directive issued under this policy carries.
-    public var erasureReason: String { "retention: closed for more than \(closedForDays) days" }
+    public var erasureReason: String { Self.reasonPrefix + "closed for more than \(closedForDays) days" }
 
     /// The latest time, in milliseconds since the epoch, a case's status may have been set to `closed`
     /// for the case to be due at `now`: `now` less the period (0 when `now` is earlier than that).

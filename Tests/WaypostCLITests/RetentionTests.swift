@@ -95,6 +95,11 @@ import WaypostStore
         #expect(shorter["erased"] as? [String] == [cases.closed10])
         #expect(Set(try node.caseIDs()) == [cases.open, cases.reopened, cases.closedNow])
 
+        // 'retention show' lists what retention erased (serve's log gives only counts), oldest first.
+        let listed = try node.json(["retention", "show"]).jsonObject()["erased"] as? [[String: Any]] ?? []
+        #expect(listed.map { $0["id"] as? String } == [cases.closed40, cases.closed10])
+        #expect(try node.succeed(["retention", "show"]).contains("erased by retention at "))
+
         try node.succeed(["retention", "set", "case", "--clear"])
         #expect(try node.json(["retention", "show"]).jsonObject()["case"] is NSNull)
     }
