@@ -41,6 +41,9 @@ final class Keyring {
     /// The domain of a record key's associated data.
     static let recordKeyDomain: [UInt8] = Array("waypost/record/v1".utf8) + [0]
 
+    /// The merge path's statements, prepared once for this transaction.
+    let statements = HotStatements()
+
     init(_ storage: StorageKey) { self.storage = storage }
 
 
@@ -53,7 +56,7 @@ final class Keyring {
         }
         let collection = Int64(record.collection.rawValue)
         var wrapped: [UInt8]?
-        try db.cachedStatement(sql: "SELECT key FROM record_vault WHERE collection = ? AND record = ?")
+        try statements(.selectVaultKey, db)
             .forEachRow(.integer(collection), .text(record.record.text)) { row in wrapped = row.blob(0) }
         let key: StorageKey
         if let wrapped {
@@ -61,13 +64,16 @@ final class Keyring {
         } else {
             guard create else { return nil }
             key = StorageKey.random()
-            try db.cachedStatement(sql: "INSERT INTO record_vault (collection, record, key) VALUES (?, ?, ?)")
+            try statements(.insertVaultKey, db)
                 .run(.integer(collection), .text(record.record.text), .blob(wrap(key, for: record)))
         }
         records[record] = key
         lastRecord = (record, key)
         return key
     }
+
+    /// Forgets the values sealed so far (once they are shown): reading them again decrypts them.
+    func forgetSealedValues() { plaintexts.removeAll(keepingCapacity: true) }
 
     /// Forgets a record's key (after it was erased), and every value sealed in this transaction.
     func forget(_ record: FieldAddress.RecordKey) {
@@ -128,12 +134,22 @@ final class Keyring {
         let key = try key(for: place.record, db)!
         if plaintexts.count < Self.plaintextLimit { plaintexts[Dot(origin: place.origin, sequence: place.sequence)] = value }
         var value = value
-        let nonce = Self.dotNonce(kind: 1, origin: place.origin, sequence: place.sequence)
-        return value.withUTF8 { utf8 in
-            nonce.withUnsafeBytes { nonce in
-                place.associatedData.withUnsafeBytes {
-                    ValueCipher.seal(UnsafeRawBufferPointer(utf8), key: key, nonce: nonce, associatedData: $0)
-                }
+        // Nonce and associated data laid out on the stack: this runs once per change merged.
+        return withUnsafeTemporaryAllocation(byteCount: ValueCipher.nonceByteCount + 8 + place.field.utf8.count, alignment: 8) {
+            buffer in
+            buffer.initializeMemory(as: UInt8.self, repeating: 0)
+            buffer[0] = 1
+            buffer.storeBytes(of: UInt64(bitPattern: place.origin).littleEndian, toByteOffset: 8, as: UInt64.self)
+            buffer.storeBytes(of: UInt64(bitPattern: place.sequence).littleEndian, toByteOffset: 16, as: UInt64.self)
+            buffer.storeBytes(of: place.timestamp.littleEndian, toByteOffset: 24, as: Int64.self)
+            var field = place.field
+            field.withUTF8 { utf8 in
+                if let base = utf8.baseAddress { (buffer.baseAddress! + 32).copyMemory(from: base, byteCount: utf8.count) }
+            }
+            let nonce = UnsafeRawBufferPointer(rebasing: buffer[..<ValueCipher.nonceByteCount])
+            let associatedData = UnsafeRawBufferPointer(rebasing: buffer[ValueCipher.nonceByteCount...])
+            return value.withUTF8 { utf8 in
+                ValueCipher.seal(UnsafeRawBufferPointer(utf8), key: key, nonce: nonce, associatedData: associatedData)
             }
         }
     }

@@ -47,18 +47,10 @@ enum LiveRow {
             fields[field, default: []].append(try decode(row, origins: origins, keyring: keyring, record: key, field: field, db))
         }
         guard let only else {
-            try db.cachedStatement(
-                sql: "SELECT origin, sequence, timestamp, value, field FROM live WHERE collection = ? AND record = ?"
-            ).forEachRow(collection, record, body: collect)
+            try keyring.statements(.selectLiveOfRecord, db).forEachRow(collection, record, body: collect)
             return RecordView(collection: key.collection, id: key.record, live: fields, schema: schema)
         }
-        // A top-level field and the fields of its entries: the paths from NAME up to NAME followed by "/",
-        // the character after ".", since field names are made of a-z, 0-9 and "_", all above "/".
-        let range = try db.cachedStatement(
-            sql: """
-                SELECT origin, sequence, timestamp, value, field FROM live
-                WHERE collection = ? AND record = ? AND field >= ? AND field < ?
-                """)
+        let range = try keyring.statements(.selectLiveOfFieldRange, db)
         for name in only {
             try range.forEachRow(collection, record, .text(String(name)), .text(name + "/"), body: collect)
         }
@@ -80,7 +72,7 @@ enum ShownRow {
         var document = ShownDocument()
         if let only {
             var sealed: [UInt8]?
-            try db.cachedStatement(sql: "SELECT doc FROM shown WHERE collection = ? AND record = ?")
+            try keyring.statements(.selectShown, db)
                 .forEachRow(.integer(collection), .text(view.id.text)) { row in sealed = row.blob(0) }
             if let sealed {
                 document = try ShownDocument(decoding: try keyring.openRandomized(sealed, of: record, associatedData: [], db))
@@ -104,7 +96,7 @@ enum ShownRow {
         }
         var plain = document.encoded()
         defer { for index in plain.indices { plain[index] = 0 } }
-        try db.cachedStatement(sql: "INSERT OR REPLACE INTO shown (collection, record, doc, conflicted) VALUES (?, ?, ?, ?)")
+        try keyring.statements(.replaceShown, db)
             .run(
                 .integer(collection), .text(view.id.text), .blob(try keyring.sealRandomized(plain, of: record, associatedData: [], db)),
                 .integer(Int64(document.conflicts)))

@@ -127,6 +127,15 @@ struct ApplyContext {
     var erased: Set<FieldAddress.RecordKey>
     /// Changes to erased records that arrived in this transaction, their values dropped.
     var arrivalsForErased = 0
+    /// Whether `superseded` may hold a row: almost never, so a new live value is inserted without
+    /// looking there first until one is written.
+    private var supersededMayHoldRows: Bool
+    /// The last record touched, and what was noted of it since: consecutive changes are mostly to one
+    /// record, and a dictionary lookup per change costs more than the note itself.
+    var lastTouch: (key: FieldAddress.RecordKey, touch: Touch)?
+    /// How many touched records are recomputed at once, before the end of the transaction: this bounds
+    /// the memory a large import holds, and keeps the values just sealed at hand to show them.
+    static let touchedRecordsPerFlush = 4096
 
     /// What one transaction did to one record.
     struct Touch {
@@ -136,8 +145,14 @@ struct ApplyContext {
 
         mutating func note(_ change: Change) {
             earliest = min(earliest, change.timestamp.rawValue)
-            let field = change.field.prefix { $0 != "." }
-            if !fields.contains(field) { fields.append(field) }
+            let utf8 = change.field.utf8
+            let field = change.field[..<(utf8.firstIndex(of: UInt8(ascii: ".")) ?? utf8.endIndex)]
+            if fields.last != field, !fields.contains(field) { fields.append(field) }
+        }
+
+        mutating func merge(_ other: Touch) {
+            earliest = min(earliest, other.earliest)
+            for field in other.fields where !fields.contains(field) { fields.append(field) }
         }
     }
     private var recordKeys: [RecordKeyAddress: [UInt8]] = [:]
@@ -159,6 +174,7 @@ struct ApplyContext {
         clock = HybridClock(latest: HybridTimestamp(rawValue: UInt64(bitPattern: clockValue)))
         schema = replica.schema
         erased = try DirectiveTables.erasedRecords(db)
+        supersededMayHoldRows = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM superseded)") ?? true
     }
 
     /// Verifies and applies what it can of one origin's changes: those of the batch, and those that
@@ -169,19 +185,21 @@ struct ApplyContext {
     ) throws {
         let applied = origins.sequence(of: origin)
         var incoming: [UInt64: ChainedChange] = [:]
+        incoming.reserveCapacity(changes.count)
         for change in changes {
             if change.dot.sequence <= applied {
                 report.duplicates += 1
             } else {
                 incoming[change.dot.sequence] = ChainedChange(
-                    change: change, recordKey: batch.recordKeys[change.dot], signature: batch.signatures[change.dot],
-                    digest: batch.erasedDigests[change.dot])
+                    change: change, recordKey: batch.recordKeys[change.dot],
+                    signature: batch.signatures.isEmpty ? nil : batch.signatures[change.dot],
+                    digest: batch.erasedDigests.isEmpty ? nil : batch.erasedDigests[change.dot])
             }
         }
         guard !incoming.isEmpty else { return }
         let waiting = try PendingTable.load(origin, db, origins: origins, keyring: keyring)
 
-        var candidates = waiting.merging(incoming) { _, new in new }
+        var candidates = waiting.isEmpty ? incoming : waiting.merging(incoming) { _, new in new }
         var verified: (count: Int, heads: [[UInt8]])
         var run = ApplyContext.contiguousRun(candidates, after: applied)
         do {
@@ -235,10 +253,17 @@ struct ApplyContext {
         var heads: [[UInt8]] = []
         var introduced: [RecordKeyAddress: [UInt8]] = [:]
         var verifiedCount = 0
+        // Consecutive changes are mostly to one record: its key is kept at hand.
+        var last: (collection: RecordCollection, record: RecordID, key: [UInt8]?)?
         for (index, chained) in run.enumerated() {
             let change = chained.change
             let address = RecordKeyAddress(origin: origin, collection: change.collection, record: change.record)
-            let known = try introduced[address] ?? recordKey(address, db)
+            let known: [UInt8]?
+            if let last, last.collection == change.collection, last.record == change.record {
+                known = last.key
+            } else {
+                known = try introduced[address] ?? recordKey(address, db)
+            }
             let key: [UInt8]
             switch (known, chained.recordKey) {
             case (let known?, nil):
@@ -263,6 +288,7 @@ struct ApplyContext {
                 } else {
                     ChangeChain.leaf(of: change, recordKey: key, introducesKey: chained.recordKey != nil)
                 }
+            last = (change.collection, change.record, key)
             head = ChangeChain.head(after: head, leaf: leaf)
             heads.append(head)
             if let signature = chained.signature {
@@ -284,7 +310,7 @@ struct ApplyContext {
         if let key = recordKeys[address] { return key }
         guard let id = origins.byNode[address.origin]?.id else { return nil }
         var found: (sealed: [UInt8], introduced: Int64)?
-        try db.cachedStatement(sql: "SELECT key, introduced FROM record_keys WHERE origin = ? AND collection = ? AND record = ?")
+        try keyring.statements(.selectRecordKey, db)
             .forEachRow(.integer(id), .integer(Int64(address.collection.rawValue)), .text(address.record.text)) { row in
                 found = (row.blob(0) ?? [], row.integer(1))
             }
@@ -328,27 +354,19 @@ struct ApplyContext {
                 timestamp: Int64(bitPattern: change.timestamp.rawValue))
             sealed = try keyring.sealValue(change.operation.argument, at: place, db)
         }
-        try db.cachedStatement(
-            sql: """
-                INSERT INTO changes (origin, sequence, timestamp, collection, record, field, operation, value, supersedes, digest)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """
-        ).run(
+        try keyring.statements(.insertChange, db).run(
             .integer(origin), .integer(sequence), .integer(Int64(bitPattern: change.timestamp.rawValue)), .integer(collection),
             .text(record), .text(change.field), .integer(ChangeRow.code(of: change.operation)),
             .blob(sealed), supersedes.map { .blob(Array($0)) } ?? .null, erasedDigest.map { .blob($0) } ?? .null)
         if let recordKey {
-            try db.cachedStatement(
-                sql: "INSERT INTO record_keys (origin, collection, record, key, introduced) VALUES (?, ?, ?, ?, ?)"
-            ).run(
+            try keyring.statements(.insertRecordKey, db).run(
                 .integer(origin), .integer(collection), .text(record),
                 .blob(keyring.sealChainKey(recordKey, of: key, origin: origin, introduced: sequence)), .integer(sequence))
             recordKeys[RecordKeyAddress(origin: change.dot.origin, collection: change.collection, record: change.record)] =
                 recordKey
         }
         if let signature {
-            try db.cachedStatement(sql: "INSERT OR REPLACE INTO signatures (origin, sequence, signature) VALUES (?, ?, ?)")
-                .execute(arguments: [origin, sequence, Data(signature)])
+            try keyring.statements(.insertSignature, db).run(.integer(origin), .integer(sequence), .blob(signature))
         }
         guard erasedDigest == nil else {
             try origins.advance(change, head: head, db)
@@ -362,45 +380,42 @@ struct ApplyContext {
             if origins.sequence(of: dot.origin) >= dot.sequence {
                 // Applied already (each origin's changes apply in order): it can only leave `live`; it will
                 // never arrive again.
-                try db.cachedStatement(
-                    sql: "DELETE FROM live WHERE collection = ? AND record = ? AND field = ? AND origin = ? AND sequence = ?"
-                ).run(values)
+                try keyring.statements(.deleteLive, db).run(values)
             } else {
                 // Not here yet: remembered, so that it is not live when it arrives.
-                try db.cachedStatement(
-                    sql: "INSERT OR IGNORE INTO superseded (collection, record, field, origin, sequence) VALUES (?, ?, ?, ?, ?)"
-                ).run(values)
+                try keyring.statements(.insertSuperseded, db).run(values)
+                supersededMayHoldRows = true
             }
         }
         if change.liveValue != nil {
             // Live unless a change already applied superseded it (one that arrived first by another path).
-            try db.cachedStatement(
-                sql: """
-                    INSERT INTO live (collection, record, field, origin, sequence, timestamp, value)
-                    SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 WHERE NOT EXISTS (SELECT 1 FROM superseded
-                    WHERE collection = ?1 AND record = ?2 AND field = ?3 AND origin = ?4 AND sequence = ?5)
-                    """
-            ).run(
+            try keyring.statements(supersededMayHoldRows ? .insertLiveUnlessSuperseded : .insertLive, db).run(
                 .integer(collection), .text(record), .text(change.field), .integer(origin), .integer(sequence),
                 .integer(Int64(bitPattern: change.timestamp.rawValue)), .blob(sealed))
         }
         try origins.advance(change, head: head, db)
-        touched[key, default: Touch()].note(change)
+        if lastTouch?.key == key {
+            lastTouch!.touch.note(change)
+        } else {
+            if let last = lastTouch { touched[last.key, default: Touch()].merge(last.touch) }
+            var touch = Touch()
+            touch.note(change)
+            lastTouch = (key, touch)
+            if touched.count >= Self.touchedRecordsPerFlush { try showTouched(db) }
+        }
     }
 
     /// Signs this node's chain head at `dot` and stores the signature.
     mutating func sign(_ dot: Dot, head: [UInt8], with signer: SigningKeyPair, _ db: Database) throws {
         let origin = try origins.id(of: dot.origin, db)
-        try db.cachedStatement(sql: "INSERT OR REPLACE INTO signatures (origin, sequence, signature) VALUES (?, ?, ?)")
-            .execute(arguments: [origin, Int64(dot.sequence), Data(ChangeChain.sign(at: dot, head: head, with: signer))])
+        try keyring.statements(.insertSignature, db).run(
+            .integer(origin), .integer(Int64(dot.sequence)), .blob(ChangeChain.sign(at: dot, head: head, with: signer)))
     }
 
     /// The live values at one address, as this transaction sees them.
     func liveValues(at address: FieldAddress, _ db: Database) throws -> [LiveValue] {
         var values: [LiveValue] = []
-        try db.cachedStatement(
-            sql: "SELECT origin, sequence, timestamp, value FROM live WHERE collection = ? AND record = ? AND field = ?"
-        ).forEachRow(.integer(Int64(address.collection.rawValue)), .text(address.record.text), .text(address.field)) { row in
+        try keyring.statements(.selectLiveOfField, db).forEachRow(.integer(Int64(address.collection.rawValue)), .text(address.record.text), .text(address.field)) { row in
             values.append(
                 try LiveRow.decode(
                     row, origins: origins, keyring: keyring,
@@ -411,10 +426,23 @@ struct ApplyContext {
 
     /// Recomputes the shown values of every touched record and saves the clock.
     mutating func finish(_ db: Database) throws {
+        try showTouched(db)
+        try origins.save(db)
+        try db.execute(
+            sql: "UPDATE meta SET value = ? WHERE key = 'clock'", arguments: [Int64(bitPattern: clock.latest.rawValue)])
+    }
+
+    /// Recomputes the shown values of the records touched since the last time, and forgets the values
+    /// sealed meanwhile.
+    mutating func showTouched(_ db: Database) throws {
+        if let last = lastTouch {
+            touched[last.key, default: Touch()].merge(last.touch)
+            lastTouch = nil
+        }
         for (key, touch) in touched.sorted(by: { $0.key < $1.key }) {
             let collection = Int64(key.collection.rawValue), record = key.record.text
             var created: Int64?
-            try db.cachedStatement(sql: "SELECT created FROM records WHERE collection = ? AND record = ?")
+            try keyring.statements(.selectCreated, db)
                 .forEachRow(.integer(collection), .text(record)) { row in created = row.integer(0) }
             let isNew = created == nil
             // The earliest timestamp of any change to the record, not the first one applied here, so
@@ -422,11 +450,11 @@ struct ApplyContext {
             let earliest = Int64(bitPattern: touch.earliest)
             if let created {
                 if earliest < created {
-                    try db.cachedStatement(sql: "UPDATE records SET created = ? WHERE collection = ? AND record = ?")
+                    try keyring.statements(.updateCreated, db)
                         .run(.integer(earliest), .integer(collection), .text(record))
                 }
             } else {
-                try db.cachedStatement(sql: "INSERT INTO records (collection, record, created) VALUES (?, ?, ?)")
+                try keyring.statements(.insertRecord, db)
                     .run(.integer(collection), .text(record), .integer(earliest))
             }
             // A new record's shown values are written whole; an existing one's only where it changed.
@@ -434,9 +462,7 @@ struct ApplyContext {
             let view = try LiveRow.view(of: key, db, origins: origins, keyring: keyring, schema: schema, fields: only)
             try ShownRow.replace(view, db, schema: schema, keyring: keyring, fields: only)
         }
-        touched.removeAll()
-        try origins.save(db)
-        try db.execute(
-            sql: "UPDATE meta SET value = ? WHERE key = 'clock'", arguments: [Int64(bitPattern: clock.latest.rawValue)])
+        touched.removeAll(keepingCapacity: true)
+        keyring.forgetSealedValues()
     }
 }

@@ -39,6 +39,7 @@ extension ApplyContext {
         }
         keyring.forget(record)
         touched[record] = nil
+        if lastTouch?.key == record { lastTouch = nil }
         erased.insert(record)
     }
 }

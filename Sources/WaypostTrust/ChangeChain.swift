@@ -46,29 +46,71 @@ public enum ChangeChain {
 
     /// The leaf of a change from its value's digest (for a change whose value has been erased).
     public static func leaf(of change: Change, valueDigest: [UInt8], keyCommitment: [UInt8]?) -> [UInt8] {
-        var writer = ByteWriter(capacity: 160 + change.field.utf8.count)
-        writer.write(bytes: leafDomain)
-        writer.write(bytes: change.dot.origin.bytes)
-        writer.write(bigEndian: change.dot.sequence)
-        writer.write(bigEndian: change.timestamp.rawValue)
-        writer.write(change.collection.rawValue)
-        writer.write(bytes: change.record.bytes)
-        writer.write(string: change.field)
-        writer.write(operationCode(change.operation))
+        // Laid out on the stack rather than in a growing array: this runs once per change verified.
         let supersedes = change.operation.supersedes
-        writer.write(varint: UInt64(supersedes.count))
-        for dot in supersedes {
-            writer.write(bytes: dot.origin.bytes)
-            writer.write(bigEndian: dot.sequence)
+        let capacity = 160 + change.field.utf8.count + supersedes.count * 42
+        return withUnsafeTemporaryAllocation(byteCount: capacity, alignment: 1) { buffer in
+            var writer = StackWriter(buffer)
+            writer.write(leafDomain)
+            writer.write(change.dot.origin.bytes)
+            writer.write(bigEndian: change.dot.sequence)
+            writer.write(bigEndian: change.timestamp.rawValue)
+            writer.write(byte: change.collection.rawValue)
+            writer.write(change.record.bytes)
+            var field = change.field
+            field.withUTF8 { utf8 in
+                writer.write(varint: UInt64(utf8.count))
+                writer.write(UnsafeRawBufferPointer(utf8))
+            }
+            writer.write(byte: operationCode(change.operation))
+            writer.write(varint: UInt64(supersedes.count))
+            for dot in supersedes {
+                writer.write(dot.origin.bytes)
+                writer.write(bigEndian: dot.sequence)
+            }
+            if let keyCommitment {
+                writer.write(byte: 1)
+                writer.write(keyCommitment)
+            } else {
+                writer.write(byte: 0)
+            }
+            writer.write(valueDigest)
+            return Blake2b.hash(UnsafeRawBufferPointer(rebasing: buffer[..<writer.count]))
         }
-        if let keyCommitment {
-            writer.write(1)
-            writer.write(bytes: keyCommitment)
-        } else {
-            writer.write(0)
+    }
+
+    /// Writes the encodings of ``ByteWriter`` into a buffer sized in advance.
+    private struct StackWriter {
+        let buffer: UnsafeMutableRawBufferPointer
+        private(set) var count = 0
+
+        init(_ buffer: UnsafeMutableRawBufferPointer) { self.buffer = buffer }
+
+        mutating func write(byte: UInt8) {
+            buffer[count] = byte
+            count += 1
         }
-        writer.write(bytes: valueDigest)
-        return Blake2b.hash(writer.bytes)
+
+        mutating func write(_ bytes: [UInt8]) { bytes.withUnsafeBytes { write($0) } }
+
+        mutating func write(_ bytes: UnsafeRawBufferPointer) {
+            guard let base = bytes.baseAddress, bytes.count > 0 else { return }
+            buffer.baseAddress!.advanced(by: count).copyMemory(from: base, byteCount: bytes.count)
+            count += bytes.count
+        }
+
+        mutating func write(bigEndian value: UInt64) {
+            withUnsafeBytes(of: value.bigEndian) { write($0) }
+        }
+
+        mutating func write(varint value: UInt64) {
+            var remaining = value
+            while remaining >= 0x80 {
+                write(byte: UInt8(truncatingIfNeeded: remaining) | 0x80)
+                remaining >>= 7
+            }
+            write(byte: UInt8(remaining))
+        }
     }
 
     /// The head after a change whose leaf is `leaf`.

@@ -18,6 +18,10 @@ struct Bench {
         let quick = arguments.contains("--quick")
         let json = arguments.contains("--json")
         do {
+            if let index = arguments.firstIndex(of: "--profile"), index + 1 < arguments.count {
+                try profile(Array(arguments[(index + 1)...]))
+                return
+            }
             let rows = try run(quick: quick)
             print(json ? Report.json(rows, quick: quick) : Report.table(rows, quick: quick))
         } catch {
@@ -209,6 +213,58 @@ struct Bench {
                 figure: String(format: "%.1f B", perField), ceiling: "64 B", ratio: perField / 64, target: "<= 1.0",
                 passes: perField <= 64, detail: "\(wireBytes) bytes both ways: handshake, versions, batch, acks"))
         return rows.sorted { $0.number < $1.number }
+    }
+
+    /// One workload alone, once, for a profiler (`valgrind --tool=callgrind`, `perf record`):
+    /// - `local`: creates 10,000 cases through the library; `ceiling`: the ceiling's 100,000 upserts;
+    /// - `prepare DIR`: writes, in DIR, a bundle of 10,000 cases (`all.wpb`), an empty receiver that
+    ///   trusts its writer (`empty`), the same receiver holding them (`full`), and a bundle of 1,000
+    ///   changes to 250 of them (`delta.wpb`);
+    /// - `import DIR` and `delta DIR`: import those bundles into a copy of `empty` or `full`.
+    static func profile(_ arguments: [String]) throws {
+        let workload = arguments.first ?? ""
+        func timed(_ what: String, _ body: () throws -> Void) rethrows {
+            let start = DispatchTime.now().uptimeNanoseconds
+            try body()
+            log(String(format: "\(what): %.3f s", Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9))
+        }
+        if workload == "local" {
+            var bench = try Workbench()
+            defer { bench.remove() }
+            let (a, aKeys) = try bench.node("writer")
+            try timed("local") { _ = try Workbench.createCases(10_000, on: a, keys: aKeys) }
+            return
+        }
+        if workload == "ceiling" {
+            var bench = try Workbench()
+            defer { bench.remove() }
+            let seconds = try Ceiling.upsert(entities: 10_000, fields: 10, valueLength: 24, directory: bench.directory)
+            log(String(format: "ceiling: %.3f s", seconds))
+            return
+        }
+        guard arguments.count == 2 else { throw BenchError("usage: waypost-bench --profile local | ceiling | prepare DIR | import DIR | delta DIR") }
+        let directory = arguments[1]
+        let bench = Workbench(directory: directory)
+        if workload == "prepare" {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            let a = try Node.initialize(home: NodeHome(explicit: directory + "/writer"), name: "writer", passphrase: nil)
+            let b = try Node.initialize(home: NodeHome(explicit: directory + "/empty"), name: "receiver", passphrase: nil)
+            let (aKeys, bKeys) = (try a.signingKeys { "" }, try b.signingKeys { "" })
+            try Workbench.pair(a, b)
+            let ids = try Workbench.createCases(10_000, on: a, keys: aKeys)
+            _ = try a.exportBundle(for: ["peer-\(b.id.short)"], all: true, to: directory + "/all.wpb", keys: aKeys)
+            let full = try bench.copy(b, as: "full")
+            _ = try full.importBundle(from: directory + "/all.wpb", keys: bKeys)
+            try a.replica.recordSeen(by: full.id, try full.replica.versions())
+            try Workbench.edit(
+                Array(ids.prefix(250)), fields: ["given_name", "family_name", "owner", "location"], salt: "d", on: a, keys: aKeys)
+            _ = try a.exportBundle(for: ["peer-\(b.id.short)"], all: false, to: directory + "/delta.wpb", keys: aKeys)
+            return
+        }
+        let (source, bundle) = workload == "delta" ? ("full", "delta.wpb") : ("empty", "all.wpb")
+        let node = try bench.copy(Node.open(home: NodeHome(explicit: directory + "/" + source)), as: "run")
+        let keys = try node.signingKeys { "" }
+        try timed(workload) { _ = try node.importBundle(from: directory + "/" + bundle, keys: keys) }
     }
 
     /// Recomputes every origin's chain over a batch and verifies its signatures, as an import does.

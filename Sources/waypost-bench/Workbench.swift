@@ -14,6 +14,9 @@ struct Workbench {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     }
 
+    /// A workbench in an existing directory.
+    init(directory: String) { self.directory = directory }
+
     func remove() { try? FileManager.default.removeItem(atPath: directory) }
 
     /// A new node with a plain key file.
