@@ -8,10 +8,8 @@ import GRDB
 final class HotStatements {
     /// A statement of the merge path.
     enum Query: Int, CaseIterable {
-        case insertChange, insertLive, insertLiveUnlessSuperseded, deleteLive, insertSuperseded
-        case insertRecordKey, selectRecordKey, insertSignature
+        case insertChange, insertRecordKey, selectRecordKey, insertSignature
         case selectCreated, insertRecord, updateCreated
-        case selectLiveOfRecord, selectLiveOfFieldRange, selectLiveOfField
         case selectShown, replaceShown, selectVaultKey, insertVaultKey
 
         var sql: String {
@@ -21,18 +19,6 @@ final class HotStatements {
                 INSERT INTO changes (origin, sequence, timestamp, collection, record, field, operation, value, supersedes, digest)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """
-            case .insertLive:
-                "INSERT INTO live (collection, record, field, origin, sequence, timestamp, value) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
-            case .insertLiveUnlessSuperseded:
-                """
-                INSERT INTO live (collection, record, field, origin, sequence, timestamp, value)
-                SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 WHERE NOT EXISTS (SELECT 1 FROM superseded
-                WHERE collection = ?1 AND record = ?2 AND field = ?3 AND origin = ?4 AND sequence = ?5)
-                """
-            case .deleteLive:
-                "DELETE FROM live WHERE collection = ? AND record = ? AND field = ? AND origin = ? AND sequence = ?"
-            case .insertSuperseded:
-                "INSERT OR IGNORE INTO superseded (collection, record, field, origin, sequence) VALUES (?, ?, ?, ?, ?)"
             case .insertRecordKey:
                 "INSERT INTO record_keys (origin, collection, record, key, introduced) VALUES (?, ?, ?, ?, ?)"
             case .selectRecordKey:
@@ -45,17 +31,6 @@ final class HotStatements {
                 "INSERT INTO records (collection, record, created) VALUES (?, ?, ?)"
             case .updateCreated:
                 "UPDATE records SET created = ? WHERE collection = ? AND record = ?"
-            case .selectLiveOfRecord:
-                "SELECT origin, sequence, timestamp, value, field FROM live WHERE collection = ? AND record = ?"
-            case .selectLiveOfFieldRange:
-                // A top-level field and the fields of its entries: the paths from NAME up to NAME followed
-                // by "/", the character after ".", since field names are made of a-z, 0-9 and "_".
-                """
-                SELECT origin, sequence, timestamp, value, field FROM live
-                WHERE collection = ? AND record = ? AND field >= ? AND field < ?
-                """
-            case .selectLiveOfField:
-                "SELECT origin, sequence, timestamp, value FROM live WHERE collection = ? AND record = ? AND field = ?"
             case .selectShown:
                 "SELECT doc FROM shown WHERE collection = ? AND record = ?"
             case .replaceShown:

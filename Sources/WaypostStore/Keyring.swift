@@ -6,16 +6,16 @@ import WaypostCrypto
 /// The keys one transaction encrypts and decrypts values with (`Protocol/replica.md` §9): the replica's
 /// storage key, and each record's own key, unwrapped from `record_vault` at most once per transaction.
 ///
-/// Every value of a record (in `changes`, `live`, `pending` and `shown`) is sealed under that record's key;
+/// Every value of a record (in `changes`, `pending` and `shown`) is sealed under that record's key;
 /// the record key, and the chain's record keys in `record_keys`, are sealed under the storage key.
 /// Erasing a record deletes its key, so every copy of its values left anywhere, in a backup or in pages
 /// SQLite has not reused yet, can no longer be read.
 ///
 /// Nonces:
 /// - a change's value is sealed with a nonce made of its dot (kind 1, the origin's row id, the sequence):
-///   one value per dot, so never two plaintexts under one nonce, and `live` holds the very same bytes;
+///   one value per dot, so never two plaintexts under one nonce;
 /// - a chain record key, with kind 2 and the dot that introduced it;
-/// - shown values and pending changes, with a random nonce stored before the ciphertext.
+/// - a record's state (``RecordState``) and pending changes, with a random nonce stored before the ciphertext.
 final class Keyring {
     private let storage: StorageKey
     private var records: [FieldAddress.RecordKey: StorageKey] = [:]
@@ -26,17 +26,6 @@ final class Keyring {
     private var nonceCounter: UInt64 = 0
     /// The last record whose key was asked for, since consecutive changes are mostly to one record.
     private var lastRecord: (record: FieldAddress.RecordKey, key: StorageKey)?
-    /// The values sealed in this transaction, by dot, so that reading them back to show them (a new
-    /// record's view, at the end of a merge) does not decrypt what was just encrypted. Bounded: past
-    /// ``plaintextLimit`` values, the rest are decrypted as usual.
-    private var plaintexts: [Dot: String] = [:]
-    static let plaintextLimit = 65_536
-
-    /// A dot as the keyring knows it: the origin's row id and the sequence.
-    private struct Dot: Hashable {
-        let origin: Int64
-        let sequence: Int64
-    }
 
     /// The domain of a record key's associated data.
     static let recordKeyDomain: [UInt8] = Array("waypost/record/v1".utf8) + [0]
@@ -72,14 +61,10 @@ final class Keyring {
         return key
     }
 
-    /// Forgets the values sealed so far (once they are shown): reading them again decrypts them.
-    func forgetSealedValues() { plaintexts.removeAll(keepingCapacity: true) }
-
-    /// Forgets a record's key (after it was erased), and every value sealed in this transaction.
+    /// Forgets a record's key (after it was erased).
     func forget(_ record: FieldAddress.RecordKey) {
         records[record] = nil
         lastRecord = nil
-        plaintexts.removeAll()
     }
 
     /// A nonce never used before under any key: the keyring's random prefix and its counter.
@@ -132,7 +117,6 @@ final class Keyring {
     /// Seals a change's value under its record's key, with the nonce its dot gives.
     func sealValue(_ value: String, at place: Place, _ db: Database) throws -> [UInt8] {
         let key = try key(for: place.record, db)!
-        if plaintexts.count < Self.plaintextLimit { plaintexts[Dot(origin: place.origin, sequence: place.sequence)] = value }
         var value = value
         // Nonce and associated data laid out on the stack: this runs once per change merged.
         return withUnsafeTemporaryAllocation(byteCount: ValueCipher.nonceByteCount + 8 + place.field.utf8.count, alignment: 8) {
@@ -156,7 +140,6 @@ final class Keyring {
 
     /// Opens a change's value sealed by ``sealValue(_:at:_:)``.
     func openValue(_ sealed: UnsafeRawBufferPointer, at place: Place, _ db: Database) throws -> String {
-        if let plain = plaintexts[Dot(origin: place.origin, sequence: place.sequence)] { return plain }
         guard let key = try key(for: place.record, db, create: false) else { throw StoreError.damaged("a value's record key") }
         let nonce = Self.dotNonce(kind: 1, origin: place.origin, sequence: place.sequence)
         do {

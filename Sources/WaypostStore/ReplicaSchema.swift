@@ -10,11 +10,10 @@ import WaypostCrypto
 /// - `meta`: this node's id, name and clock.
 /// - `origins`: every node whose changes the replica holds, with the highest sequence applied.
 /// - `changes`: every change ever applied, the history that is relayed to other nodes.
-/// - `live`: the values currently part of each field's state (not overwritten, not removed).
-/// - `superseded`: dots overwritten at an address before they arrived, kept so a late arrival stays
-///   overwritten.
-/// - `records`, `shown`: each record, and its shown values (one sealed document per record), behind the
-///   `cases` and `services` views.
+/// - `records`, `shown`: each record, and its state (one sealed ``RecordState`` per record: its shown
+///   values behind the `cases` and `services` views, the values currently live in each field, and the
+///   dots overwritten before they arrived). Migration `v7-record-state` moved the last two there from
+///   the `live` and `superseded` tables.
 /// - `peers`, `peer_versions`: the nodes this one exchanges bundles with, and what each has seen.
 /// - `record_keys`, `signatures`: each origin's record keys and signed chain heads (`Protocol/trust.md`).
 /// - `pending`: changes received before their predecessors, applied when those arrive.
@@ -218,6 +217,7 @@ enum ReplicaSchema {
                     BEGIN SELECT RAISE(ABORT, 'the access log is append-only'); END;
                     """)
         }
+        migrator.registerMigration("v7-record-state") { db in try RecordStateMigration.migrate(db, storageKey: storageKey) }
         return migrator
     }
 

@@ -119,26 +119,28 @@ struct ChainedChange {
 struct ApplyContext {
     var origins: OriginTable
     var clock: HybridClock
-    /// The records changed in this transaction, with the earliest timestamp of their changes in it and
-    /// the top-level fields changed (only their shown values are rewritten).
+    /// The records changed in this transaction and not written back yet: each one's state, the earliest
+    /// timestamp of its changes in it and the top-level fields changed (only their shown values are
+    /// rewritten).
     var touched: [FieldAddress.RecordKey: Touch] = [:]
     /// The records erased here: changes to them that arrive later are kept only as digests
     /// (`Protocol/replica.md` §9.4).
     var erased: Set<FieldAddress.RecordKey>
     /// Changes to erased records that arrived in this transaction, their values dropped.
     var arrivalsForErased = 0
-    /// Whether `superseded` may hold a row: almost never, so a new live value is inserted without
-    /// looking there first until one is written.
-    private var supersededMayHoldRows: Bool
-    /// The last record touched, and what was noted of it since: consecutive changes are mostly to one
-    /// record, and a dictionary lookup per change costs more than the note itself.
+    /// The record being changed, out of `touched`: consecutive changes are mostly to one record, and a
+    /// dictionary lookup per change costs more than the change to its state.
     var lastTouch: (key: FieldAddress.RecordKey, touch: Touch)?
-    /// How many touched records are recomputed at once, before the end of the transaction: this bounds
-    /// the memory a large import holds, and keeps the values just sealed at hand to show them.
+    /// How many touched records are held before they are written back, before the end of the
+    /// transaction: this bounds the memory a large import holds.
     static let touchedRecordsPerFlush = 4096
 
     /// What one transaction did to one record.
     struct Touch {
+        /// The record's state, as of the changes applied so far.
+        var state: RecordState
+        /// Whether the record had no state before this transaction.
+        let isNew: Bool
         var earliest = UInt64.max
         /// A few names at most, so a list searched in order is cheaper than a set.
         var fields: [Substring] = []
@@ -148,11 +150,6 @@ struct ApplyContext {
             let utf8 = change.field.utf8
             let field = change.field[..<(utf8.firstIndex(of: UInt8(ascii: ".")) ?? utf8.endIndex)]
             if fields.last != field, !fields.contains(field) { fields.append(field) }
-        }
-
-        mutating func merge(_ other: Touch) {
-            earliest = min(earliest, other.earliest)
-            for field in other.fields where !fields.contains(field) { fields.append(field) }
         }
     }
     private var recordKeys: [RecordKeyAddress: [UInt8]] = [:]
@@ -174,7 +171,20 @@ struct ApplyContext {
         clock = HybridClock(latest: HybridTimestamp(rawValue: UInt64(bitPattern: clockValue)))
         schema = replica.schema
         erased = try DirectiveTables.erasedRecords(db)
-        supersededMayHoldRows = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM superseded)") ?? true
+    }
+
+    /// Makes `key` the record being changed, its state loaded if this transaction had not touched it.
+    mutating func touch(_ key: FieldAddress.RecordKey, _ db: Database) throws {
+        if lastTouch?.key == key { return }
+        if let last = lastTouch { touched[last.key] = last.touch }
+        lastTouch = nil
+        if touched.count >= Self.touchedRecordsPerFlush, touched[key] == nil { try showTouched(db) }
+        if let touch = touched.removeValue(forKey: key) {
+            lastTouch = (key, touch)
+        } else {
+            let state = try RecordStateRow.load(key, db, keyring: keyring)
+            lastTouch = (key, Touch(state: state ?? RecordState(), isNew: state == nil))
+        }
     }
 
     /// Verifies and applies what it can of one origin's changes: those of the batch, and those that
@@ -372,37 +382,29 @@ struct ApplyContext {
             try origins.advance(change, head: head, db)
             return
         }
+        try touch(key, db)
+        let field = change.field
         for dot in change.operation.supersedes {
-            let supersededOrigin = try origins.id(of: dot.origin, db)
-            let values: [SQLValue] = [
-                .integer(collection), .text(record), .text(change.field), .integer(supersededOrigin), .integer(Int64(dot.sequence)),
-            ]
+            let stored = RecordState.StoredDot(origin: try origins.id(of: dot.origin, db), sequence: dot.sequence)
             if origins.sequence(of: dot.origin) >= dot.sequence {
-                // Applied already (each origin's changes apply in order): it can only leave `live`; it will
-                // never arrive again.
-                try keyring.statements(.deleteLive, db).run(values)
+                // Applied already (each origin's changes apply in order): it can only stop being live; it
+                // will never arrive again.
+                lastTouch!.touch.state.removeLive(stored, field: field)
             } else {
                 // Not here yet: remembered, so that it is not live when it arrives.
-                try keyring.statements(.insertSuperseded, db).run(values)
-                supersededMayHoldRows = true
+                lastTouch!.touch.state.supersede(stored, field: field)
             }
         }
-        if change.liveValue != nil {
+        if let live = change.liveValue {
             // Live unless a change already applied superseded it (one that arrived first by another path).
-            try keyring.statements(supersededMayHoldRows ? .insertLiveUnlessSuperseded : .insertLive, db).run(
-                .integer(collection), .text(record), .text(change.field), .integer(origin), .integer(sequence),
-                .integer(Int64(bitPattern: change.timestamp.rawValue)), .blob(sealed))
+            lastTouch!.touch.state.arrive(
+                RecordState.StoredValue(
+                    dot: RecordState.StoredDot(origin: origin, sequence: change.dot.sequence), timestamp: live.timestamp.rawValue,
+                    value: live.value),
+                field: field)
         }
+        lastTouch!.touch.note(change)
         try origins.advance(change, head: head, db)
-        if lastTouch?.key == key {
-            lastTouch!.touch.note(change)
-        } else {
-            if let last = lastTouch { touched[last.key, default: Touch()].merge(last.touch) }
-            var touch = Touch()
-            touch.note(change)
-            lastTouch = (key, touch)
-            if touched.count >= Self.touchedRecordsPerFlush { try showTouched(db) }
-        }
     }
 
     /// Signs this node's chain head at `dot` and stores the signature.
@@ -413,15 +415,9 @@ struct ApplyContext {
     }
 
     /// The live values at one address, as this transaction sees them.
-    func liveValues(at address: FieldAddress, _ db: Database) throws -> [LiveValue] {
-        var values: [LiveValue] = []
-        try keyring.statements(.selectLiveOfField, db).forEachRow(.integer(Int64(address.collection.rawValue)), .text(address.record.text), .text(address.field)) { row in
-            values.append(
-                try LiveRow.decode(
-                    row, origins: origins, keyring: keyring,
-                    record: FieldAddress.RecordKey(collection: address.collection, record: address.record), field: address.field, db))
-        }
-        return values
+    mutating func liveValues(at address: FieldAddress, _ db: Database) throws -> [LiveValue] {
+        try touch(FieldAddress.RecordKey(collection: address.collection, record: address.record), db)
+        return try lastTouch!.touch.state.liveValues(of: address.field, origins: origins)
     }
 
     /// Recomputes the shown values of every touched record and saves the clock.
@@ -432,11 +428,10 @@ struct ApplyContext {
             sql: "UPDATE meta SET value = ? WHERE key = 'clock'", arguments: [Int64(bitPattern: clock.latest.rawValue)])
     }
 
-    /// Recomputes the shown values of the records touched since the last time, and forgets the values
-    /// sealed meanwhile.
+    /// Recomputes the shown values of the records touched since the last time and writes their state.
     mutating func showTouched(_ db: Database) throws {
         if let last = lastTouch {
-            touched[last.key, default: Touch()].merge(last.touch)
+            touched[last.key] = last.touch
             lastTouch = nil
         }
         for (key, touch) in touched.sorted(by: { $0.key < $1.key }) {
@@ -444,25 +439,24 @@ struct ApplyContext {
             var created: Int64?
             try keyring.statements(.selectCreated, db)
                 .forEachRow(.integer(collection), .text(record)) { row in created = row.integer(0) }
-            let isNew = created == nil
             // The earliest timestamp of any change to the record, not the first one applied here, so
             // that `created_at` does not depend on the order changes arrived in.
             let earliest = Int64(bitPattern: touch.earliest)
             if let created {
                 if earliest < created {
-                    try keyring.statements(.updateCreated, db)
-                        .run(.integer(earliest), .integer(collection), .text(record))
+                    try keyring.statements(.updateCreated, db).run(.integer(earliest), .integer(collection), .text(record))
                 }
             } else {
-                try keyring.statements(.insertRecord, db)
-                    .run(.integer(collection), .text(record), .integer(earliest))
+                try keyring.statements(.insertRecord, db).run(.integer(collection), .text(record), .integer(earliest))
             }
             // A new record's shown values are written whole; an existing one's only where it changed.
-            let only = isNew ? nil : touch.fields
-            let view = try LiveRow.view(of: key, db, origins: origins, keyring: keyring, schema: schema, fields: only)
-            try ShownRow.replace(view, db, schema: schema, keyring: keyring, fields: only)
+            let only = touch.isNew ? nil : touch.fields
+            var state = touch.state
+            let view = RecordView(
+                collection: key.collection, id: key.record, live: try state.liveValues(origins: origins, only: only), schema: schema)
+            state.shown.update(from: view, schema: schema, fields: only)
+            try RecordStateRow.save(state, of: key, db, keyring: keyring)
         }
         touched.removeAll(keepingCapacity: true)
-        keyring.forgetSealedValues()
     }
 }

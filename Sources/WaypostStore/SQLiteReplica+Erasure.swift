@@ -8,7 +8,8 @@ extension ApplyContext {
     /// `Protocol/replica.md` §9.4), inside the transaction that stores it:
     /// - every change of the record keeps only its value's digest (computed now, with the origin's chain
     ///   record key), so each origin's chain stays verifiable and can still be passed on;
-    /// - its live, shown and superseded rows, its pending changes and its `records` row are deleted;
+    /// - its state (the `shown` row: live and shown values), its pending changes and its `records` row are
+    ///   deleted;
     /// - its own key is deleted from `record_vault`, so any copy of its sealed values left anywhere can no
     ///   longer be opened.
     ///
@@ -34,7 +35,7 @@ extension ApplyContext {
         }
         let update = try db.cachedStatement(sql: "UPDATE changes SET value = X'', digest = ? WHERE origin = ? AND sequence = ?")
         for entry in digests { try update.run(.blob(entry.digest), .integer(entry.origin), .integer(entry.sequence)) }
-        for table in ["live", "shown", "superseded", "pending", "records", "record_vault"] {
+        for table in ["shown", "pending", "records", "record_vault"] {
             try db.execute(sql: "DELETE FROM \(table) WHERE collection = ? AND record = ?", arguments: [collection, text])
         }
         keyring.forget(record)

@@ -19,7 +19,7 @@ extension SQLiteReplica {
                 db, sql: "SELECT EXISTS (SELECT 1 FROM records WHERE collection = ? AND record = ?)",
                 arguments: [Int64(collection.rawValue), record.text]) ?? false
             guard exists else { return nil }
-            return try LiveRow.view(
+            return try RecordStateRow.view(
                 of: .init(collection: collection, record: record), db, origins: OriginTable(db), keyring: keyring, schema: schema)
         }
     }
@@ -31,25 +31,16 @@ extension SQLiteReplica {
         return try read { db in
             let keyring = Keyring(storage)
             let origins = try OriginTable(db)
-            var fieldsByRecord: [String: [String: [LiveValue]]] = [:]
+            var views: [RecordView] = []
             for record in try String.fetchAll(
-                db, sql: "SELECT record FROM records WHERE collection = ?", arguments: [Int64(collection.rawValue)])
+                db, sql: "SELECT record FROM records WHERE collection = ? ORDER BY record", arguments: [Int64(collection.rawValue)])
             {
-                fieldsByRecord[record] = [:]
+                views.append(
+                    try RecordStateRow.view(
+                        of: FieldAddress.RecordKey(collection: collection, record: RecordID(canonical: record)), db, origins: origins,
+                        keyring: keyring, schema: schema))
             }
-            let rows = try Row.fetchCursor(
-                db, sql: "SELECT origin, sequence, timestamp, value, field, record FROM live WHERE collection = ?",
-                arguments: [Int64(collection.rawValue)])
-            while let row = try rows.next() {
-                let record: String = row[5]
-                let key = FieldAddress.RecordKey(collection: collection, record: RecordID(canonical: record))
-                fieldsByRecord[record, default: [:]][row[4], default: []].append(
-                    try LiveRow.decode(row, origins: origins, keyring: keyring, record: key, field: row[4], db))
-            }
-            return fieldsByRecord.keys.sorted().map { record in
-                RecordView(
-                    collection: collection, id: RecordID(canonical: record), live: fieldsByRecord[record]!, schema: schema)
-            }
+            return views
         }
     }
 
@@ -123,7 +114,7 @@ extension SQLiteReplica {
             {
                 guard let collection = RecordCollection(rawValue: UInt8(truncatingIfNeeded: row[0] as Int64)) else { continue }
                 let key = FieldAddress.RecordKey(collection: collection, record: RecordID(canonical: row[1]))
-                let view = try LiveRow.view(of: key, db, origins: origins, keyring: keyring, schema: schema)
+                let view = try RecordStateRow.view(of: key, db, origins: origins, keyring: keyring, schema: schema)
                 for conflict in view.conflicts {
                     result.append(
                         Conflict(collection: collection, record: key.record, field: conflict.field, values: conflict.values))
@@ -224,13 +215,12 @@ extension SQLiteReplica {
             let keyring = Keyring(storage)
             let origins = try OriginTable(db)
             var live: [(FieldAddress, LiveValue)] = []
-            let rows = try Row.fetchCursor(
-                db, sql: "SELECT origin, sequence, timestamp, value, collection, record, field FROM live")
-            while let row = try rows.next() {
-                guard let collection = RecordCollection(rawValue: UInt8(truncatingIfNeeded: row[4] as Int64)) else { continue }
-                let address = FieldAddress(collection: collection, record: RecordID(canonical: row[5]), field: row[6])
-                let key = FieldAddress.RecordKey(collection: collection, record: address.record)
-                live.append((address, try LiveRow.decode(row, origins: origins, keyring: keyring, record: key, field: address.field, db)))
+            for key in try SQLiteReplica.recordKeys(db) {
+                guard let state = try RecordStateRow.load(key, db, keyring: keyring) else { continue }
+                for (field, values) in try state.liveValues(origins: origins) {
+                    let address = FieldAddress(collection: key.collection, record: key.record, field: field)
+                    for value in values { live.append((address, value)) }
+                }
             }
             return CanonicalState.export(versions: origins.versions, live: live)
         }
@@ -244,14 +234,21 @@ extension SQLiteReplica {
         try write { db in
             let keyring = Keyring(storage)
             let origins = try OriginTable(db)
-            let keys = try Row.fetchAll(db, sql: "SELECT collection, record FROM records").compactMap { row in
-                RecordCollection(rawValue: UInt8(truncatingIfNeeded: row[0] as Int64)).map {
-                    FieldAddress.RecordKey(collection: $0, record: RecordID(canonical: row[1]))
-                }
+            for key in try SQLiteReplica.recordKeys(db) {
+                var state = try RecordStateRow.load(key, db, keyring: keyring) ?? RecordState()
+                let view = RecordView(
+                    collection: key.collection, id: key.record, live: try state.liveValues(origins: origins), schema: schema)
+                state.shown.update(from: view, schema: schema)
+                try RecordStateRow.save(state, of: key, db, keyring: keyring)
             }
-            for key in keys {
-                try ShownRow.replace(
-                    try LiveRow.view(of: key, db, origins: origins, keyring: keyring, schema: schema), db, schema: schema, keyring: keyring)
+        }
+    }
+
+    /// Every record the replica holds, in collection and id order.
+    static func recordKeys(_ db: Database) throws -> [FieldAddress.RecordKey] {
+        try Row.fetchAll(db, sql: "SELECT collection, record FROM records ORDER BY collection, record").compactMap { row in
+            RecordCollection(rawValue: UInt8(truncatingIfNeeded: row[0] as Int64)).map {
+                FieldAddress.RecordKey(collection: $0, record: RecordID(canonical: row[1]))
             }
         }
     }

@@ -66,6 +66,31 @@ struct ShownDocument {
 
     init() {}
 
+    /// Rewrites the shown values of `fields` (top-level field names) from `view`, or of all its fields
+    /// when `fields` is nil: a change to one field leaves the others' values as they were.
+    mutating func update(from view: RecordView, schema: Schema, fields only: [Substring]? = nil) {
+        if let only {
+            for name in only { entries[String(name)] = nil }
+        } else {
+            entries.removeAll()
+        }
+        var fields = view.fieldsJSON(schema: schema)
+        if let only { fields = fields.filter { only.contains(Substring($0.key)) } }
+        let conflicts = view.conflicts
+        for (name, json) in fields {
+            let value: SQLValue
+            switch json {
+            case .null: value = .null
+            case .bool(let flag): value = .integer(flag ? 1 : 0)
+            case .number(let text): value = Int64(text).map(SQLValue.integer) ?? Double(text).map(SQLValue.real) ?? .text(text)
+            case .string(let text): value = .text(text)
+            case .array, .object: value = .text(json.canonical)
+            }
+            let conflictCount = conflicts.isEmpty ? 0 : conflicts.filter { $0.field == name || $0.field.hasPrefix(name + ".") }.count
+            entries[name] = Entry(value: value, conflicts: conflictCount)
+        }
+    }
+
     /// The conflicts of every field together: what the views' `conflicts` column shows.
     var conflicts: Int { entries.values.reduce(0) { $0 + $1.conflicts } }
 
@@ -85,6 +110,12 @@ struct ShownDocument {
     /// - Throws: ``StoreError`` `damaged` for bytes it did not make.
     init(decoding bytes: [UInt8]) throws {
         var reader = ByteReader(bytes)
+        try self.init(reading: &reader, from: bytes)
+    }
+
+    /// Decodes a document at the start of `reader`, which reads `bytes`, and leaves the reader after it
+    /// (a ``RecordState`` continues there).
+    init(reading reader: inout ByteReader, from bytes: [UInt8]) throws {
         do {
             let count = try reader.readVarint()
             guard count <= 4096 else { throw StoreError.damaged("a record's shown values") }

@@ -236,7 +236,7 @@ struct Bench {
             return
         }
         if workload == "ceiling" {
-            var bench = try Workbench()
+            let bench = try Workbench()
             defer { bench.remove() }
             let seconds = try Ceiling.upsert(entities: 10_000, fields: 10, valueLength: 24, directory: bench.directory)
             log(String(format: "ceiling: %.3f s", seconds))

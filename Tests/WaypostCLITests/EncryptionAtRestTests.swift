@@ -70,7 +70,7 @@ import WaypostCore
                 try LiveSyncTests.readOnly(copy) { db in try Row.fetchAll(db, sql: "SELECT * FROM cases") }
             }
             let types = try LiveSyncTests.readOnly(copy) { db in
-                try String.fetchSet(db, sql: "SELECT typeof(value) FROM changes UNION SELECT typeof(value) FROM live")
+                try String.fetchSet(db, sql: "SELECT typeof(value) FROM changes UNION SELECT typeof(doc) FROM shown")
             }
             #expect(types == ["blob"])
         }

@@ -14,7 +14,7 @@ import WaypostCore
         try LiveSyncTests.readOnly(node.home + "/replica.sqlite") { db in
             var blobs: [Data] = []
             for sql in [
-                "SELECT value FROM changes WHERE record = ?", "SELECT value FROM live WHERE record = ?",
+                "SELECT value FROM changes WHERE record = ?",
                 "SELECT doc FROM shown WHERE record = ?", "SELECT key FROM record_vault WHERE record = ?",
             ] {
                 blobs += try Data.fetchAll(db, sql: sql, arguments: [record])

@@ -25,7 +25,7 @@ import WaypostTrust
         try replica.database.read { db in
             var blobs: [[UInt8]] = []
             for sql in [
-                "SELECT value FROM changes WHERE record = ?", "SELECT value FROM live WHERE record = ?",
+                "SELECT value FROM changes WHERE record = ?",
                 "SELECT doc FROM shown WHERE record = ?", "SELECT key FROM record_vault WHERE record = ?",
             ] {
                 blobs += try Data.fetchAll(db, sql: sql, arguments: [record.text]).map(Array.init)
@@ -67,7 +67,7 @@ import WaypostTrust
                     try Int.fetchOne(
                         db,
                         sql: """
-                            SELECT (SELECT COUNT(*) FROM live WHERE record = ?1) + (SELECT COUNT(*) FROM shown WHERE record = ?1)
+                            SELECT (SELECT COUNT(*) FROM shown WHERE record = ?1)
                                  + (SELECT COUNT(*) FROM records WHERE record = ?1) + (SELECT COUNT(*) FROM record_vault WHERE record = ?1)
                                  + (SELECT COUNT(*) FROM changes WHERE record = ?1 AND (length(value) > 0 OR digest IS NULL))
                             """, arguments: [record.text])

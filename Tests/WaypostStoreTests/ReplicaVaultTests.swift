@@ -44,7 +44,7 @@ import WaypostTrust
             let replica = try StoreFixtures.replica(in: directory, keys: me)
             let record = try replica.create(.caseFile, edits: StoreFixtures.edits("given_name=Amina"), signer: me).id
             try replica.database.write { db in
-                try db.execute(sql: "UPDATE live SET value = CAST(zeroblob(length(value)) AS BLOB) WHERE field = 'given_name'")
+                try db.execute(sql: "UPDATE shown SET doc = CAST(zeroblob(length(doc)) AS BLOB)")
             }
             let error = #expect(throws: StoreError.self) { try replica.view(.caseFile, record) }
             #expect(error?.code == .damaged)
