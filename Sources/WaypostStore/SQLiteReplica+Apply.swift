@@ -434,7 +434,9 @@ struct ApplyContext {
             touched[last.key] = last.touch
             lastTouch = nil
         }
-        for (key, touch) in touched.sorted(by: { $0.key < $1.key }) {
+        // In key order, which is the order of the tables' rows; the keys alone are sorted, not the states.
+        for key in touched.keys.sorted() {
+            let touch = touched[key]!
             let collection = Int64(key.collection.rawValue), record = key.record.text
             var created: Int64?
             try keyring.statements(.selectCreated, db)

@@ -93,8 +93,17 @@ public struct ByteReader: Sendable {
 
     /// Reads a length-prefixed UTF-8 string of at most `limit` bytes.
     public mutating func readString(limit: Int) throws(Failure) -> String {
-        let raw = try readLengthPrefixed(limit: limit)
-        guard let text = String(validating: raw, as: UTF8.self) else { throw .invalidUTF8 }
+        let length = try readVarint()
+        guard length <= UInt64(limit) else { throw .lengthTooLarge(length) }
+        let count = Int(length)
+        guard count <= remaining else { throw .truncated }
+        // Validated in place, without copying the bytes into an array of their own first.
+        let start = offset
+        let text = bytes.withUnsafeBufferPointer { buffer in
+            String(validating: UnsafeBufferPointer(rebasing: buffer[start..<(start + count)]), as: UTF8.self)
+        }
+        guard let text else { throw .invalidUTF8 }
+        offset += count
         return text
     }
 }

@@ -52,6 +52,7 @@ public struct ByteWriter: Sendable {
 
     /// Appends a string as its varint UTF-8 length and its UTF-8 bytes.
     public mutating func write(string: String) {
-        write(lengthPrefixed: Array(string.utf8))
+        write(varint: UInt64(string.utf8.count))
+        bytes.append(contentsOf: string.utf8)
     }
 }
