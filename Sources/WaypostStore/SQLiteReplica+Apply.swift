@@ -194,32 +194,46 @@ struct ApplyContext {
         _ db: Database
     ) throws {
         let applied = origins.sequence(of: origin)
-        var incoming: [UInt64: ChainedChange] = [:]
-        incoming.reserveCapacity(changes.count)
+        // The new changes in the order given; almost always each one continues the one before.
+        var fresh: [ChainedChange] = []
+        fresh.reserveCapacity(changes.count)
+        var inOrder = true
         for change in changes {
             if change.dot.sequence <= applied {
                 report.duplicates += 1
-            } else {
-                incoming[change.dot.sequence] = ChainedChange(
+                continue
+            }
+            if change.dot.sequence != applied + UInt64(fresh.count) + 1 { inOrder = false }
+            fresh.append(
+                ChainedChange(
                     change: change, recordKey: batch.recordKeys[change.dot],
                     signature: batch.signatures.isEmpty ? nil : batch.signatures[change.dot],
-                    digest: batch.erasedDigests.isEmpty ? nil : batch.erasedDigests[change.dot])
-            }
+                    digest: batch.erasedDigests.isEmpty ? nil : batch.erasedDigests[change.dot]))
         }
-        guard !incoming.isEmpty else { return }
+        guard !fresh.isEmpty else { return }
         let waiting = try PendingTable.load(origin, db, origins: origins, keyring: keyring)
+        let incoming = { Dictionary(fresh.map { ($0.change.dot.sequence, $0) }) { _, new in new } }
 
-        var candidates = waiting.isEmpty ? incoming : waiting.merging(incoming) { _, new in new }
+        // nil when `fresh` is itself the run to verify: nothing waits, and it continues the origin in order.
+        var candidates: [UInt64: ChainedChange]?
+        var run: [ChainedChange]
+        if waiting.isEmpty && inOrder {
+            run = fresh
+        } else {
+            let merged = waiting.merging(incoming()) { _, new in new }
+            candidates = merged
+            run = ApplyContext.contiguousRun(merged, after: applied)
+        }
         var verified: (count: Int, heads: [[UInt8]])
-        var run = ApplyContext.contiguousRun(candidates, after: applied)
         do {
             verified = try verify(run, of: origin, db)
         } catch is TrustError where !waiting.isEmpty {
             // Something held from an earlier bundle may be what fails: drop it and judge this batch alone.
             try PendingTable.discard(origin, db, origins: &origins)
             report.discarded += waiting.count
-            candidates = incoming
-            run = ApplyContext.contiguousRun(candidates, after: applied)
+            let alone = incoming()
+            candidates = alone
+            run = ApplyContext.contiguousRun(alone, after: applied)
             verified = try verify(run, of: origin, db)
         }
         for index in 0..<verified.count {
@@ -233,10 +247,16 @@ struct ApplyContext {
         let appliedThrough = applied + UInt64(verified.count)
         // A held change to a record erased here is not kept, not even sealed: it comes again with its
         // predecessors (this node's versions do not count it) and is then kept only as its digest.
-        let remaining = candidates.filter { sequence, chained in
-            sequence > appliedThrough
-                && !erased.contains(FieldAddress.RecordKey(collection: chained.change.collection, record: chained.change.record))
+        let erased = self.erased
+        let isKept = { (chained: ChainedChange) in
+            !erased.contains(FieldAddress.RecordKey(collection: chained.change.collection, record: chained.change.record))
         }
+        let remaining =
+            if let candidates {
+                candidates.filter { sequence, chained in sequence > appliedThrough && isKept(chained) }
+            } else {
+                Dictionary(run[verified.count...].filter(isKept).map { ($0.change.dot.sequence, $0) }) { _, new in new }
+            }
         try PendingTable.replace(origin, with: remaining, db, origins: &origins, keyring: keyring)
         if !remaining.isEmpty {
             report.heldBack[origin] = (appliedThrough + 1, remaining.count)
@@ -436,7 +456,8 @@ struct ApplyContext {
         }
         // In key order, which is the order of the tables' rows; the keys alone are sorted, not the states.
         for key in touched.keys.sorted() {
-            let touch = touched[key]!
+            // Taken out of the dictionary, so the state below is changed in place rather than copied.
+            let touch = touched.removeValue(forKey: key)!
             let collection = Int64(key.collection.rawValue), record = key.record.text
             var created: Int64?
             try keyring.statements(.selectCreated, db)

@@ -122,6 +122,9 @@ public final class SQLiteReplica: Sendable {
             try db.execute(sql: "PRAGMA secure_delete = ON")
             // Sorting or grouping decrypted values must not spill them to a temporary file.
             try db.execute(sql: "PRAGMA temp_store = MEMORY")
+            // 16 MiB of page cache (the default is 2 MiB): a large merge then keeps its pages in memory
+            // until it commits rather than spilling them to the WAL and reading them back.
+            try db.execute(sql: "PRAGMA cache_size = -16384")
             if let storageKey { db.add(function: ShownValueFunction.make(storageKey)) }
             if let maximumPageCount { try db.execute(sql: "PRAGMA max_page_count = \(maximumPageCount)") }
         }
