@@ -222,7 +222,7 @@ struct Bench {
 
     /// One workload alone, once, for a profiler (`valgrind --tool=callgrind`, `perf record`):
     /// - `local`: creates 10,000 cases through the library; `ceiling`: the ceiling's 100,000 upserts;
-    /// - `prepare DIR`: writes, in DIR, a bundle of 10,000 cases (`all.wpb`), an empty receiver that
+    /// - `prepare DIR [CASES]`: writes, in DIR, a bundle of 10,000 cases (or CASES) (`all.wpb`), an empty receiver that
     ///   trusts its writer (`empty`), the same receiver holding them (`full`), and a bundle of 1,000
     ///   changes to 250 of them (`delta.wpb`);
     /// - `import DIR` and `delta DIR`: import those bundles into a copy of `empty` or `full`.
@@ -247,7 +247,9 @@ struct Bench {
             log(String(format: "ceiling: %.3f s", seconds))
             return
         }
-        guard arguments.count == 2 else { throw BenchError("usage: waypost-bench --profile local | ceiling | prepare DIR | import DIR | delta DIR") }
+        guard arguments.count == 2 || (workload == "prepare" && arguments.count == 3) else {
+            throw BenchError("usage: waypost-bench --profile local | ceiling | prepare DIR [CASES] | import DIR | delta DIR")
+        }
         let directory = arguments[1]
         let bench = Workbench(directory: directory)
         if workload == "prepare" {
@@ -256,7 +258,7 @@ struct Bench {
             let b = try Node.initialize(home: NodeHome(explicit: directory + "/empty"), name: "receiver", passphrase: nil)
             let (aKeys, bKeys) = (try a.signingKeys { "" }, try b.signingKeys { "" })
             try Workbench.pair(a, b)
-            let ids = try Workbench.createCases(10_000, on: a, keys: aKeys)
+            let ids = try Workbench.createCases(arguments.count == 3 ? Int(arguments[2]) ?? 10_000 : 10_000, on: a, keys: aKeys)
             _ = try a.exportBundle(for: ["peer-\(b.id.short)"], all: true, to: directory + "/all.wpb", keys: aKeys)
             let full = try bench.copy(b, as: "full")
             _ = try full.importBundle(from: directory + "/all.wpb", keys: bKeys)
