@@ -33,7 +33,9 @@ public struct Edit: Sendable, Hashable {
     ///
     /// - Throws: ``CoreError`` naming the field and what it accepts.
     public init(parsing text: String, in schema: CollectionSchema) throws(CoreError) {
-        guard let equals = text.firstIndex(of: "=") else {
+        // Found among the UTF-8 bytes rather than the characters: "=" is ASCII, so its index is also a
+        // character boundary, and this runs once per field of a data-entry import.
+        guard let equals = text.utf8.firstIndex(of: UInt8(ascii: "=")) else {
             throw CoreError(.invalidValue, "'\(text)' is not an edit: write FIELD=VALUE, FIELD+=VALUE or FIELD-=VALUE")
         }
         var name = String(text[..<equals])
