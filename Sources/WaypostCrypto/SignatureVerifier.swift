@@ -11,7 +11,7 @@ public enum SignatureVerifier {
     ///
     /// A signature of the wrong size is simply not valid: the result is `false`, never a crash.
     public static func isValid(_ signature: [UInt8], of message: [UInt8], by publicKey: NodeID) -> Bool {
-        guard sodium_init() >= 0 else { return false }
+        guard (try? Sodium.ready()) != nil else { return false }
         guard signature.count == SigningKeyPair.signatureByteCount,
             publicKey.bytes.count == Int(crypto_sign_publickeybytes())
         else { return false }

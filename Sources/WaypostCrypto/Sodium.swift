@@ -1,11 +1,17 @@
 import CSodium
 
-/// libsodium's one-time initialisation (https://doc.libsodium.org/usage): `sodium_init` is thread-safe
-/// and idempotent, so every entry point calls ``ready()`` rather than relying on global state.
+/// libsodium's one-time initialisation (https://doc.libsodium.org/usage): every entry point calls
+/// ``ready()`` or ``readyOrStop()``.
+///
+/// `sodium_init` is thread-safe and idempotent, but takes a lock on every call; the hash chain and the
+/// value cipher call it several times per change merged. Its outcome is therefore kept in a constant that
+/// Swift initialises once, thread-safely, on first use (an immutable value, not mutable global state).
 enum Sodium {
+    private static let initialised = sodium_init() >= 0
+
     /// Initialises libsodium, or throws if it cannot be.
     static func ready() throws(CryptoError) {
-        guard sodium_init() >= 0 else {
+        guard initialised else {
             throw CryptoError(.unavailable, "libsodium could not be initialised; reinstall libsodium23")
         }
     }
@@ -17,7 +23,7 @@ enum Sodium {
     /// when the process cannot lock a mutex, and continuing without libsodium could mean using weak
     /// randomness. libsodium itself aborts in the same situation (`sodium_misuse`).
     static func readyOrStop() {
-        guard sodium_init() >= 0 else {
+        guard initialised else {
             fatalError("libsodium could not be initialised; reinstall libsodium23")
         }
     }

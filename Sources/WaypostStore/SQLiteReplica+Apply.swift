@@ -66,7 +66,12 @@ extension SQLiteReplica {
                         + "(add it with 'waypost peer add', or join a network that enrolled it)")
             }
             var byOrigin: [NodeID: [Change]] = [:]
-            for change in batch.changes { byOrigin[change.dot.origin, default: []].append(change) }
+            if let first = batch.changes.first, batch.changes.allSatisfy({ $0.dot.origin == first.dot.origin }) {
+                // One origin, as from a node's own export: its array as it is, no change copied.
+                byOrigin[first.dot.origin] = batch.changes
+            } else {
+                for change in batch.changes { byOrigin[change.dot.origin, default: []].append(change) }
+            }
             for origin in byOrigin.keys.sorted() {
                 guard let lastAccepted = trust.lastAccepted(of: origin) else { continue }
                 let changes = byOrigin[origin]!
