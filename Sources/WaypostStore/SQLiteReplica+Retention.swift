@@ -65,7 +65,7 @@ extension SQLiteReplica {
     /// its last closing.
     ///
     /// Every case's state is opened (its status is sealed with it), so the cost follows the number of
-    /// cases: about a second per 100,000 on a field laptop, once a day.
+    /// cases, not of candidates.
     public func casesDue(under policy: RetentionPolicy, now: UInt64? = nil) throws(StoreError) -> [RecordID] {
         let storage = try unlockedStorageKey()
         let cutoff = HybridTimestamp(milliseconds: policy.cutoff(now: now ?? wallClock()))
