@@ -90,7 +90,7 @@ extension SQLiteReplica {
             var head = context.origins.head(of: localNode)
             for write in writes {
                 let record = write.record
-                let exists = try db.cachedStatement(sql: "SELECT 1 FROM records WHERE collection = ? AND record = ?")
+                let exists = try context.keyring.statements(.selectCreated, db)
                     .hasRow(.integer(Int64(collection.rawValue)), .text(record.text))
                 if write.mustExist && !exists {
                     throw StoreError(.notFound, "no \(collection) \(record) in this replica; see 'waypost \(collection) list'")
@@ -98,7 +98,9 @@ extension SQLiteReplica {
                 if !write.mustExist && exists {
                     throw StoreError(.alreadyExists, "\(collection) \(record) exists already")
                 }
-                let keyAddress = ApplyContext.RecordKeyAddress(origin: localNode, collection: collection, record: record)
+                // This node's chain key for the record: made by the first change to it, then kept.
+                var chainKey = try context.recordKey(
+                    ApplyContext.RecordKeyAddress(origin: localNode, collection: collection, record: record), db)
                 var written: Set<String> = []
                 for edit in write.edits {
                     let field = edit.path.description
@@ -111,8 +113,9 @@ extension SQLiteReplica {
                         dot: Dot(origin: localNode, sequence: context.origins.sequence(of: localNode) + 1),
                         timestamp: context.clock.tick(wallMilliseconds: wall), collection: collection, record: record,
                         field: field, operation: operation)
-                    let existingKey = try context.recordKey(keyAddress, db)
+                    let existingKey = chainKey
                     let key = existingKey ?? Random.bytes(ChangeChain.recordKeyLength)
+                    chainKey = key
                     head = ChangeChain.head(
                         after: head, leaf: ChangeChain.leaf(of: change, recordKey: key, introducesKey: existingKey == nil))
                     let signature =
