@@ -120,7 +120,7 @@ struct ChainedChange {
 }
 
 /// The state of one applying transaction: the origin table, the clock, record keys, and the records
-/// whose shown values must be recomputed before it commits.
+/// changed, whose states (live and shown values) are written back before it commits.
 struct ApplyContext {
     var origins: OriginTable
     var clock: HybridClock
