@@ -104,7 +104,7 @@ struct Bench {
                 ceiling: String(format: "%.2f s import", importing.median), ratio: cryptoShare, target: "<= 0.10",
                 passes: cryptoShare <= 0.10,
                 detail: String(
-                    format: "without sealing at rest (not in issue #5's design): %.2f",
+                    format: "without sealing at rest: %.2f",
                     (decrypting.median + verifying.median) / importing.median)))
 
         // 5. Initial sync over loopback TCP: 'waypost sync' in a separate process pulls everything from a
