@@ -62,7 +62,38 @@ struct ShownDocument {
         }
     }
 
-    var entries: [String: Entry] = [:]
+    /// The fields' entries by name, kept in name order: a record has a few dozen fields at most, so a list
+    /// searched in order costs less than hashing every name, and it is encoded without sorting.
+    struct Entries: Equatable {
+        private(set) var named: [Named] = []
+
+        struct Named: Equatable {
+            let name: String
+            var entry: Entry
+        }
+
+        subscript(name: String) -> Entry? {
+            get { named.first { $0.name == name }?.entry }
+            set {
+                // Decoding and most updates come in name order: look from the end.
+                var index = named.endIndex
+                while index > named.startIndex, named[index - 1].name >= name { index -= 1 }
+                let found = index < named.endIndex && named[index].name == name
+                switch (newValue, found) {
+                case (let entry?, true): named[index].entry = entry
+                case (let entry?, false): named.insert(Named(name: name, entry: entry), at: index)
+                case (nil, true): named.remove(at: index)
+                case (nil, false): break
+                }
+            }
+        }
+
+        var count: Int { named.count }
+        var values: [Entry] { named.map(\.entry) }
+        mutating func removeAll() { named.removeAll() }
+    }
+
+    var entries = Entries()
 
     init() {}
 
@@ -97,7 +128,8 @@ struct ShownDocument {
     func encoded() -> [UInt8] {
         var writer = ByteWriter(capacity: 64 + entries.count * 40)
         writer.write(varint: UInt64(entries.count))
-        for (name, entry) in entries.sorted(by: { $0.key < $1.key }) {
+        for named in entries.named {
+            let (name, entry) = (named.name, named.entry)
             writer.write(string: name)
             writer.write(varint: UInt64(entry.conflicts))
             writer.write(bytes: Array(entry.encodedValue))
@@ -125,8 +157,8 @@ struct ShownDocument {
                 let start = bytes.count - reader.remaining
                 switch try reader.readByte() {
                 case UInt8(ascii: "n"): break
-                case UInt8(ascii: "i"), UInt8(ascii: "r"): _ = try reader.readBytes(8)
-                case UInt8(ascii: "t"): _ = try reader.readLengthPrefixed(limit: .max)
+                case UInt8(ascii: "i"), UInt8(ascii: "r"): try reader.skip(8)
+                case UInt8(ascii: "t"): try reader.skipLengthPrefixed(limit: .max)
                 default: throw StoreError.damaged("a record's shown values")
                 }
                 entries[name] = Entry(encodedValue: bytes[start..<(bytes.count - reader.remaining)], conflicts: conflicts)

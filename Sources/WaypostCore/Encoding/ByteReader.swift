@@ -45,6 +45,19 @@ public struct ByteReader: Sendable {
         return Array(bytes[offset..<(offset + count)])
     }
 
+    /// Moves past `count` bytes without copying them.
+    public mutating func skip(_ count: Int) throws(Failure) {
+        guard count >= 0, count <= remaining else { throw .truncated }
+        offset += count
+    }
+
+    /// Moves past a varint length and the bytes it counts, without copying them.
+    public mutating func skipLengthPrefixed(limit: Int) throws(Failure) {
+        let length = try readVarint()
+        guard length <= UInt64(limit) else { throw .lengthTooLarge(length) }
+        try skip(Int(length))
+    }
+
     /// Reads a big-endian 16-bit integer.
     public mutating func readUInt16() throws(Failure) -> UInt16 {
         UInt16(try readByte()) << 8 | UInt16(try readByte())
