@@ -118,7 +118,8 @@ final class Keyring {
     func sealValue(_ value: String, at place: Place, _ db: Database) throws -> [UInt8] {
         let key = try key(for: place.record, db)!
         var value = value
-        // Nonce and associated data laid out on the stack: this runs once per change merged.
+        // The nonce of ``dotNonce(kind:origin:sequence:)`` (kind 1) and the associated data of
+        // ``Place/associatedData``, laid out on the stack: this runs once per change merged.
         return withUnsafeTemporaryAllocation(byteCount: ValueCipher.nonceByteCount + 8 + place.field.utf8.count, alignment: 8) {
             buffer in
             buffer.initializeMemory(as: UInt8.self, repeating: 0)

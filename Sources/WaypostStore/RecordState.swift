@@ -82,14 +82,16 @@ struct RecordState {
     func liveValues(origins: OriginTable, only: [Substring]? = nil) throws -> [String: [LiveValue]] {
         var result: [String: [LiveValue]] = [:]
         for (field, values) in live {
-            if let only {
-                let utf8 = field.utf8
-                let name = field[..<(utf8.firstIndex(of: UInt8(ascii: ".")) ?? utf8.endIndex)]
-                guard only.contains(name) else { continue }
-            }
+            if let only, !only.contains(Self.topLevelName(of: field)) { continue }
             result[field] = try values.map { try $0.liveValue(origins) }
         }
         return result
+    }
+
+    /// The top-level field of a path: `household` for `household.KEY.sex`.
+    static func topLevelName(of path: String) -> Substring {
+        let utf8 = path.utf8
+        return path[..<(utf8.firstIndex(of: UInt8(ascii: ".")) ?? utf8.endIndex)]
     }
 
     /// The live values of one field path, with their origins' node ids.

@@ -152,8 +152,7 @@ struct ApplyContext {
 
         mutating func note(_ change: Change) {
             earliest = min(earliest, change.timestamp.rawValue)
-            let utf8 = change.field.utf8
-            let field = change.field[..<(utf8.firstIndex(of: UInt8(ascii: ".")) ?? utf8.endIndex)]
+            let field = RecordState.topLevelName(of: change.field)
             if fields.last != field, !fields.contains(field) { fields.append(field) }
         }
     }
