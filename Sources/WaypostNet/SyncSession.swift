@@ -91,6 +91,8 @@ struct SyncSession: Sendable {
             }
         } catch let error as SyncError {
             throw error
+        } catch let error as StoreError {
+            throw error  // a full disk or a damaged replica is this node's failure, not the link's
         } catch is CancellationError {
             throw CancellationError()
         } catch {

@@ -47,6 +47,7 @@ public final class Node: Sendable {
         let pair: SigningKeyPair
         do {
             try files.createDirectory(atPath: home.path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            home.restrictToOwner()  // a directory that existed keeps its mode otherwise
             pair = try SigningKeyPair.generate()
             try KeyFile.write(PassphraseProtection.seal(pair.secretKey, passphrase: passphrase, limits: limits), to: home.identityPath)
         } catch let error as NodeError {
@@ -91,6 +92,7 @@ public final class Node: Sendable {
         guard FileManager.default.fileExists(atPath: home.replicaPath) else {
             throw NodeError(.noNode, "no Waypost node in \(home.path); create one with 'waypost init --name NAME'")
         }
+        home.restrictToOwner()
         let replica: SQLiteReplica
         do {
             replica = try SQLiteReplica.open(at: home.replicaPath, storageKey: identity.map(StorageKey.init(derivedFrom:)))

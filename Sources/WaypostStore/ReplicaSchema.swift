@@ -218,27 +218,93 @@ enum ReplicaSchema {
                     """)
         }
         migrator.registerMigration("v7-record-state") { db in try RecordStateMigration.migrate(db, storageKey: storageKey) }
+        migrator.registerMigration(temporaryViewsMigration) { db in
+            // The views became TEMP views made by each connection (``createViews(_:schema:)``): the file
+            // keeps none, so opening it writes nothing and a view altered in the file is never run.
+            try db.execute(sql: "DROP VIEW IF EXISTS main.cases; DROP VIEW IF EXISTS main.services;")
+        }
         return migrator
     }
 
-    /// Rebuilds the `cases` and `services` views: one row per record, one column per field with its
-    /// shown value (sets, logs and entries as JSON text), and `conflicts`, the number of conflicted
-    /// fields. Values are opened by ``ShownValueFunction``, which only a connection holding the storage
-    /// key has.
+    /// The migration from which the file holds no view.
+    static let temporaryViewsMigration = "v8-temporary-views"
+
+    /// Checks that the database's schema (every table, index, trigger and view in `sqlite_schema`, with
+    /// its SQL) is exactly what Waypost's migrations made, up to the last one the file has applied.
+    ///
+    /// The expected schema is made by running the same migrations on an empty in-memory database, so it
+    /// needs no list kept by hand. A replica written before ``temporaryViewsMigration`` may also hold the
+    /// two views `cases` and `services` that the next migration drops; whatever their SQL, they cannot
+    /// run the node's decrypting function (``ShownValueFunction`` is direct-only).
+    ///
+    /// - Throws: ``StoreError`` `tampered` naming the first object that was added, altered or removed.
+    static func verify(_ db: Database, migrator: DatabaseMigrator) throws {
+        let applied = try migrator.appliedMigrations(db)
+        let found = try schemaObjects(db)
+        var expected: [SchemaObject: String?] = [:]
+        if let last = applied.last {
+            let blank = try DatabaseQueue()
+            try migrator.migrate(blank, upTo: last)
+            expected = try blank.read(schemaObjects)
+        } else if found.isEmpty {
+            return
+        }
+        let viewsAllowed = !applied.contains(temporaryViewsMigration)
+        for (object, sql) in found.sorted(by: { $0.key < $1.key }) {
+            if viewsAllowed, object.type == "view", ["cases", "services"].contains(object.name) { continue }
+            guard let wanted = expected[object] else {
+                throw StoreError.tampered("the replica holds \(object) that Waypost did not create")
+            }
+            guard wanted == sql else { throw StoreError.tampered("\(object) in the replica was altered") }
+        }
+        if let missing = expected.keys.sorted().first(where: { found[$0] == nil }) {
+            throw StoreError.tampered("\(missing) is missing from the replica")
+        }
+    }
+
+    /// One entry of `sqlite_schema` (https://sqlite.org/schematab.html).
+    struct SchemaObject: Hashable, Comparable, CustomStringConvertible {
+        let type: String
+        let name: String
+        let table: String
+
+        static func < (left: Self, right: Self) -> Bool { (left.type, left.name) < (right.type, right.name) }
+
+        var description: String {
+            type == "table" || name == table ? "\(type) '\(name)'" : "\(type) '\(name)' on table '\(table)'"
+        }
+    }
+
+    private static func schemaObjects(_ db: Database) throws -> [SchemaObject: String?] {
+        var objects: [SchemaObject: String?] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT type, name, tbl_name, sql FROM main.sqlite_schema") {
+            objects[SchemaObject(type: row[0], name: row[1], table: row[2])] = row[3] as String?
+        }
+        return objects
+    }
+
+    /// Makes this connection's `cases` and `services` views: one row per record, one column per field
+    /// with its shown value (sets, logs and entries as JSON text), and `conflicts`, the number of
+    /// conflicted fields. Values are opened by ``ShownValueFunction``, which only a connection holding the
+    /// storage key has.
+    ///
+    /// They are `TEMP` views (https://sqlite.org/lang_createview.html): they live in the connection's
+    /// memory, so making them writes nothing to the file, and the decrypting function, which SQLite runs
+    /// only from top-level SQL and the TEMP schema, cannot be reached from anything stored in the file.
     static func createViews(_ db: Database, schema: Schema) throws {
         for collection in RecordCollection.allCases {
             let columns = schema[collection].fields.map { field in
                 "\(ShownValueFunction.name)(v.key, r.collection, r.record, s.doc, '\(field.name)') AS \"\(field.name)\""
             }
-            try db.execute(sql: "DROP VIEW IF EXISTS \(collection.viewName)")
+            try db.execute(sql: "DROP VIEW IF EXISTS temp.\(collection.viewName)")
             try db.execute(
                 sql: """
-                    CREATE VIEW \(collection.viewName) AS
+                    CREATE TEMP VIEW \(collection.viewName) AS
                     SELECT r.record AS id, \(columns.joined(separator: ", ")),
                            COALESCE(s.conflicted, 0) AS conflicts,
                            strftime('%Y-%m-%dT%H:%M:%fZ', (r.created >> 16) / 1000.0, 'unixepoch') AS created_at
-                    FROM records r LEFT JOIN shown s ON s.collection = r.collection AND s.record = r.record
-                    LEFT JOIN record_vault v ON v.collection = r.collection AND v.record = r.record
+                    FROM main.records r LEFT JOIN main.shown s ON s.collection = r.collection AND s.record = r.record
+                    LEFT JOIN main.record_vault v ON v.collection = r.collection AND v.record = r.record
                     WHERE r.collection = \(collection.rawValue)
                     """)
         }

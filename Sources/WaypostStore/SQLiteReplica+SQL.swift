@@ -27,8 +27,8 @@ extension SQLiteReplica {
     /// Runs SQL statements (one or more, separated by `;`) on a separate read-only connection that holds the storage key, so the
     /// `cases` and `services` views show values in plain, as `sqlite3` would on an unencrypted file.
     ///
-    /// Nothing can be written: the connection is opened read-only (`SQLITE_OPEN_READONLY`), and
-    /// temporary tables and sorts stay in memory so no decrypted value reaches a temporary file.
+    /// Nothing can be written: the connection is opened read-only (`SQLITE_OPEN_READONLY`) and
+    /// `query_only`, and sorts stay in memory so no decrypted value reaches a temporary file.
     ///
     /// - Returns: one result per statement.
     /// - Throws: ``StoreError`` `invalid` for SQL that SQLite refuses (with SQLite's message), `locked`
@@ -78,9 +78,14 @@ extension SQLiteReplica {
         var configuration = Configuration()
         configuration.readonly = true
         configuration.busyMode = .timeout(10)
+        let schema = self.schema
         configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA temp_store = MEMORY")
-            db.add(function: ShownValueFunction.make(storage))
+            try SQLiteReplica.prepare(db, storageKey: storage, schema: schema)
+            try ReplicaSchema.createViews(db, schema: schema)
+            // The views are TEMP, which a read-only file would still let a statement drop or add to:
+            // from here on the connection changes nothing, not even its own memory
+            // (https://sqlite.org/pragma.html#pragma_query_only).
+            try db.execute(sql: "PRAGMA query_only = ON")
         }
         let path = database.path
         return try SQLiteReplica.run { try DatabaseQueue(path: path, configuration: configuration) }

@@ -40,23 +40,39 @@ public final class SQLiteReplica: Sendable {
     /// Creates a new, empty replica for `localNode` at `path`, its values sealed under `storageKey`
     /// (``WaypostCrypto/StorageKey/init(derivedFrom:)`` of the node's identity).
     ///
+    /// The file is made readable by its owner alone (mode 0600, whatever the umask); SQLite gives its
+    /// `-wal` and `-shm` files the same mode.
+    ///
     /// - Throws: ``StoreError`` `alreadyExists` if a replica is there already.
     public static func create(
         at path: String, localNode: NodeID, name: String, storageKey: StorageKey, schema: Schema = .waypost,
         wallClock: @escaping @Sendable () -> UInt64 = systemWallClock, maximumPageCount: Int? = nil
     ) throws(StoreError) -> SQLiteReplica {
-        guard !FileManager.default.fileExists(atPath: path) else {
-            throw StoreError(.alreadyExists, "a replica already exists at \(path)")
+        // An empty file is a new database to SQLite; making it here, exclusively, fixes its mode.
+        let descriptor = Foundation.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else {
+            if errno == EEXIST { throw StoreError(.alreadyExists, "a replica already exists at \(path)") }
+            if errno == ENOSPC { throw StoreError.diskFull }
+            throw StoreError(.database, "cannot create \(path): \(String(cString: strerror(errno)))")
         }
-        let database = try openDatabase(path, storageKey: storageKey, maximumPageCount: maximumPageCount)
+        _ = fchmod(descriptor, 0o600)
+        close(descriptor)
+        let database = try openDatabase(path, storageKey: storageKey, schema: schema, maximumPageCount: maximumPageCount)
         try run {
+            try database.inDatabase { db in
+                // WAL is kept in the file's header (https://sqlite.org/wal.html#persistence_of_wal_mode):
+                // set once here, never again on open.
+                guard try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL") == "wal" else {
+                    throw StoreError(.database, "the replica at \(path) cannot use write-ahead logging")
+                }
+            }
             try ReplicaSchema.migrator(storageKey: storageKey).migrate(database)
             try database.write { db in
                 try db.execute(
                     sql: "INSERT INTO meta (key, value) VALUES ('node', ?), ('name', ?), ('clock', 0), ('created_at', ?)",
                     arguments: [Data(localNode.bytes), name, Int64(wallClock())])
-                try ReplicaSchema.createViews(db, schema: schema)
             }
+            try database.inDatabase { db in try ReplicaSchema.createViews(db, schema: schema) }
         }
         return SQLiteReplica(database: database, localNode: localNode, schema: schema, storageKey: storageKey, wallClock: wallClock)
     }
@@ -67,11 +83,17 @@ public final class SQLiteReplica: Sendable {
     /// `maximumPageCount` caps the database's size in pages (`PRAGMA max_page_count`,
     /// https://sqlite.org/pragma.html#pragma_max_page_count): past it, writes fail as on a full disk.
     ///
+    /// Opening writes nothing to the file unless a migration is due, so a replica on a full disk can still
+    /// be read, and a running `serve`'s statements stay valid. Before anything else runs, the file's schema
+    /// is checked against the one Waypost's migrations make (``ReplicaSchema/verify(_:migrator:)``): a
+    /// trigger, table, index or view added or altered by other means is refused. The file and its `-wal`
+    /// and `-shm` files are made readable by their owner alone.
+    ///
     /// A replica written before values were encrypted at rest is encrypted as it is opened with its key
     /// (then vacuumed, so no plaintext stays in free pages or the WAL); without the key it cannot be opened.
     ///
     /// - Throws: ``StoreError`` `notFound` if there is none, `tooNew` if a newer Waypost wrote it, `locked` if
-    ///   it must be encrypted and no key was given.
+    ///   it must be encrypted and no key was given, `tampered` if its schema is not Waypost's, `diskFull`.
     public static func open(
         at path: String, storageKey: StorageKey?, schema: Schema = .waypost,
         wallClock: @escaping @Sendable () -> UInt64 = systemWallClock, maximumPageCount: Int? = nil
@@ -79,22 +101,39 @@ public final class SQLiteReplica: Sendable {
         guard FileManager.default.fileExists(atPath: path) else {
             throw StoreError(.notFound, "no replica at \(path); run 'waypost init --name NAME' first")
         }
-        let database = try openDatabase(path, storageKey: storageKey, maximumPageCount: maximumPageCount)
+        restrictToOwner(path)
+        let database: DatabaseQueue
+        do {
+            database = try openDatabase(path, storageKey: storageKey, schema: schema, maximumPageCount: maximumPageCount)
+        } catch let error where error.code == .diskFull {
+            // On a full disk SQLite cannot size a new `-shm` file (SQLITE_IOERR_SHMSIZE). In exclusive
+            // locking mode it keeps the WAL index in its own memory instead
+            // (https://sqlite.org/wal.html#noshm): this process can still read, and writes fail as full.
+            database = try openDatabase(
+                path, storageKey: storageKey, schema: schema, maximumPageCount: maximumPageCount, exclusive: true)
+        }
         let node: NodeID = try run {
             let migrator = ReplicaSchema.migrator(storageKey: storageKey)
-            let (superseded, encrypted) = try database.read { db in
-                (try migrator.hasBeenSuperseded(db), try migrator.appliedIdentifiers(db).contains(ReplicaSchema.vaultMigration))
+            let (superseded, encrypted, pending) = try database.read { db in
+                let superseded = try migrator.hasBeenSuperseded(db)
+                if !superseded { try ReplicaSchema.verify(db, migrator: migrator) }
+                return (
+                    superseded, try migrator.appliedIdentifiers(db).contains(ReplicaSchema.vaultMigration),
+                    try !migrator.hasCompletedMigrations(db)
+                )
             }
             guard !superseded else {
                 throw StoreError(.tooNew, "this replica was written by a newer version of Waypost; update Waypost")
             }
-            try migrator.migrate(database)
-            if !encrypted {
-                // The plaintext the migration replaced may linger in free pages and the WAL.
-                try database.vacuum()
-                try database.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
+            if pending {
+                try migrator.migrate(database)
+                if !encrypted {
+                    // The plaintext the migration replaced may linger in free pages and the WAL.
+                    try database.vacuum()
+                    try database.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
+                }
             }
-            return try database.write { db in
+            return try database.inDatabase { db in
                 try ReplicaSchema.createViews(db, schema: schema)
                 guard let data = try Data.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'node'"),
                     data.count == NodeID.byteCount
@@ -105,27 +144,49 @@ public final class SQLiteReplica: Sendable {
         return SQLiteReplica(database: database, localNode: node, schema: schema, storageKey: storageKey, wallClock: wallClock)
     }
 
+    /// Takes group and other permissions away from the replica's files, for replicas made by a Waypost
+    /// that left them to the umask.
+    private static func restrictToOwner(_ path: String) {
+        for file in [path, path + "-wal", path + "-shm"] {
+            var status = stat()
+            if stat(file, &status) == 0, status.st_mode & 0o077 != 0 { _ = chmod(file, status.st_mode & 0o700) }
+        }
+    }
+
     /// The storage key, or the error saying the passphrase is needed.
     func unlockedStorageKey() throws(StoreError) -> StorageKey {
         guard let storageKey else { throw StoreError.locked }
         return storageKey
     }
 
-    private static func openDatabase(_ path: String, storageKey: StorageKey?, maximumPageCount: Int?) throws(StoreError)
-        -> DatabaseQueue
-    {
+    /// Settings every connection to the replica starts with, before its first statement.
+    ///
+    /// `trusted_schema` is off (https://sqlite.org/pragma.html#pragma_trusted_schema): a trigger or view
+    /// in the file can call no application function. The decrypting function is direct-only besides.
+    static func prepare(_ db: Database, storageKey: StorageKey?, schema: Schema) throws {
+        try db.execute(sql: "PRAGMA trusted_schema = OFF")
+        // Overwrite deleted content with zeros (https://sqlite.org/pragma.html#pragma_secure_delete).
+        try db.execute(sql: "PRAGMA secure_delete = ON")
+        // Sorting or grouping decrypted values must not spill them to a temporary file.
+        try db.execute(sql: "PRAGMA temp_store = MEMORY")
+        if let storageKey { try ShownValueFunction.install(storageKey, in: db) }
+    }
+
+    private static func openDatabase(
+        _ path: String, storageKey: StorageKey?, schema: Schema, maximumPageCount: Int?, exclusive: Bool = false
+    ) throws(StoreError) -> DatabaseQueue {
         var configuration = Configuration()
-        configuration.journalMode = .wal
+        // Not `journalMode = .wal`: GRDB then writes a table and drops it on every open to make the WAL
+        // file non-empty. The replica's WAL mode is set once by ``create(at:localNode:name:storageKey:schema:wallClock:maximumPageCount:)``.
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
-            // Overwrite deleted content with zeros (https://sqlite.org/pragma.html#pragma_secure_delete).
-            try db.execute(sql: "PRAGMA secure_delete = ON")
-            // Sorting or grouping decrypted values must not spill them to a temporary file.
-            try db.execute(sql: "PRAGMA temp_store = MEMORY")
+            if exclusive { try db.execute(sql: "PRAGMA locking_mode = EXCLUSIVE") }
+            try prepare(db, storageKey: storageKey, schema: schema)
+            // What GRDB's WAL mode sets (https://sqlite.org/pragma.html#pragma_synchronous).
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
             // 16 MiB of page cache (the default is 2 MiB): a large merge then keeps its pages in memory
             // until it commits rather than spilling them to the WAL and reading them back.
             try db.execute(sql: "PRAGMA cache_size = -16384")
-            if let storageKey { db.add(function: ShownValueFunction.make(storageKey)) }
             if let maximumPageCount { try db.execute(sql: "PRAGMA max_page_count = \(maximumPageCount)") }
         }
         return try run { try DatabaseQueue(path: path, configuration: configuration) }
@@ -156,8 +217,10 @@ public final class SQLiteReplica: Sendable {
         } catch let error as TrustError {
             throw StoreError(error.code == .untrustedOrigin ? .untrusted : .forged, error.message + "; nothing was applied", cause: error)
         } catch let error as DatabaseError {
-            if error.resultCode == .SQLITE_FULL {
-                throw StoreError(.diskFull, "the disk is full; nothing was written: free some space and try again", cause: error)
+            // A full disk shows as SQLITE_FULL, or as SQLITE_IOERR_SHMSIZE when it strikes as SQLite sizes
+            // the WAL index (https://sqlite.org/rescode.html#ioerr_shmsize).
+            if error.resultCode == .SQLITE_FULL || error.extendedResultCode == .SQLITE_IOERR_SHMSIZE {
+                throw StoreError(StoreError.diskFull.code, StoreError.diskFull.message, cause: error)
             }
             throw StoreError(.database, "the replica database failed: \(error.message ?? "\(error.resultCode)")", cause: error)
         } catch {

@@ -29,6 +29,9 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         case locked
         /// Encrypted bytes that do not open: the database was altered or damaged.
         case damaged
+        /// The database file holds something Waypost did not write there (a trigger, an altered table or
+        /// index, a row that fails its authentication): it was changed by other means than Waypost.
+        case tampered
     }
 
     /// What kind of problem.
@@ -57,6 +60,17 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         .locked,
         "this needs the node's passphrase: the replica's values are encrypted at rest "
             + "(set $WAYPOST_PASSPHRASE, or run the command on a terminal to be asked)")
+
+    /// The error for a disk too full to write.
+    static let diskFull = StoreError(.diskFull, "the disk is full; nothing was written: free some space and try again")
+
+    /// The error for a replica file changed by other means than Waypost, naming what was changed.
+    static func tampered(_ what: String) -> StoreError {
+        StoreError(
+            .tampered,
+            "\(what): the replica file was changed outside Waypost and is not opened; restore it from a backup, "
+                + "or have an administrator inspect it with sqlite3")
+    }
 
     /// The error for encrypted bytes that do not open.
     static func damaged(_ what: String) -> StoreError {

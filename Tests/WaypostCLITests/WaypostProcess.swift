@@ -74,8 +74,12 @@ enum WaypostProcess {
     ///
     /// If `$WAYPOST_CLI_LAUNCH_LOG` names a file, each launch appends a line to it: count them with
     /// `wc -l` to keep the suite's cost in view.
+    ///
+    /// With a `launcher`, the binary runs as the last argument of that command line (which must `exec`
+    /// its trailing arguments), for instance inside a mount namespace with a full disk.
     static func run(
-        _ arguments: [String], environment: [String: String] = [:], in directory: URL, detached: Bool = false
+        _ arguments: [String], environment: [String: String] = [:], in directory: URL, detached: Bool = false,
+        launcher: [String] = []
     ) throws -> WaypostResult {
         let executable = try binary.get()
         if let log = ProcessInfo.processInfo.environment["WAYPOST_CLI_LAUNCH_LOG"], !log.isEmpty {
@@ -107,6 +111,9 @@ enum WaypostProcess {
             }
             process.executableURL = launcher
             process.arguments = ["--wait", executable.path] + arguments
+        } else if let program = launcher.first {
+            process.executableURL = URL(fileURLWithPath: program)
+            process.arguments = Array(launcher.dropFirst()) + [executable.path] + arguments
         } else {
             process.executableURL = executable
             process.arguments = arguments
@@ -185,10 +192,10 @@ final class Sandbox: Sendable {
     func path(_ name: String) -> String { url.appendingPathComponent(name).path }
 
     /// Runs `waypost` in the sandbox with no node home chosen (`$HOME` is the sandbox).
-    func run(_ arguments: [String], environment: [String: String] = [:], detached: Bool = false) throws
-        -> WaypostResult
-    {
-        try WaypostProcess.run(arguments, environment: environment, in: url, detached: detached)
+    func run(
+        _ arguments: [String], environment: [String: String] = [:], detached: Bool = false, launcher: [String] = []
+    ) throws -> WaypostResult {
+        try WaypostProcess.run(arguments, environment: environment, in: url, detached: detached, launcher: launcher)
     }
 
     /// Writes `bytes` to a new file in the sandbox and returns its path.

@@ -48,7 +48,7 @@ enum Failure {
         case .diskFull: 6
         case .untrusted, .forged: 5
         case .locked: 7
-        case .tooNew, .database, .damaged: 1
+        case .tooNew, .database, .damaged, .tampered: 1
         }
     }
 
