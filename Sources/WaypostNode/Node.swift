@@ -81,11 +81,21 @@ public final class Node: Sendable {
     ///
     /// - Throws: ``NodeError`` `noNode` if there is none; `wrongPassphrase` or `identity` if the key does not
     ///   open or does not belong to the replica.
-    public static func open(home: NodeHome, passphrase: () throws(CryptoError) -> String) throws(NodeError) -> Node {
+    ///
+    /// The rows that decide whom the node trusts and dials are checked against their tags (a peer, network,
+    /// certificate or directive written into the file by other means is refused, naming the table), unless
+    /// `verifyingTrustRows` is false: only for `peer seal`, which accepts them.
+    public static func open(
+        home: NodeHome, passphrase: () throws(CryptoError) -> String, verifyingTrustRows: Bool = true
+    ) throws(NodeError) -> Node {
         guard FileManager.default.fileExists(atPath: home.replicaPath) else {
             throw NodeError(.noNode, "no Waypost node in \(home.path); create one with 'waypost init --name NAME'")
         }
-        return try open(home: home, identity: try KeyFile.open(home.identityPath, passphrase: passphrase))
+        let node = try open(home: home, identity: try KeyFile.open(home.identityPath, passphrase: passphrase))
+        if verifyingTrustRows {
+            do { try node.replica.verifyTrustRows() } catch { throw NodeError(.file, error.message, cause: error) }
+        }
+        return node
     }
 
     private static func open(home: NodeHome, identity: SigningKeyPair?) throws(NodeError) -> Node {
@@ -95,7 +105,9 @@ public final class Node: Sendable {
         home.restrictToOwner()
         let replica: SQLiteReplica
         do {
-            replica = try SQLiteReplica.open(at: home.replicaPath, storageKey: identity.map(StorageKey.init(derivedFrom:)))
+            // The trust rows are checked once the key is known to be this replica's (by the caller).
+            replica = try SQLiteReplica.open(
+                at: home.replicaPath, storageKey: identity.map(StorageKey.init(derivedFrom:)), verifyingTrustRows: false)
         } catch {
             throw NodeError(error.code == .locked ? .locked : .file, error.message, cause: error)
         }

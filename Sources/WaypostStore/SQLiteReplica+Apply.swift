@@ -43,11 +43,19 @@ extension SQLiteReplica {
         }
         let wall = wallClock()
         let localNode = self.localNode
+        let storageKey = self.storageKey
         let report = try write { db in
-            try TrustTables.store(certificates, db)
+            let newCertificates = try TrustTables.store(certificates, db)
             var trust = try TrustTables.registry(db, local: localNode)
             var report = ApplyReport()
             let admission = try DirectiveTables.admit(directives, trust: &trust, now: wall, db)
+            let renewed =
+                (newCertificates > 0 ? [TrustSeal.certificates] : [])
+                + (admission.accepted.isEmpty && admission.withoutEffect.isEmpty ? [] : [TrustSeal.directives])
+            if !renewed.isEmpty {
+                guard let storageKey else { throw StoreError.locked }
+                try TrustSeal.renew(renewed, db, key: storageKey)
+            }
             report.directivesStored = admission.accepted.count + admission.withoutEffect.count
             report.directivesRefused = admission.refused.count
             report.refusedIssuers = Set(admission.refused.map(\.directive.issuer))

@@ -7,7 +7,8 @@ extension SQLiteReplica {
     /// Adds a peer.
     ///
     /// - Throws: ``StoreError`` `alreadyExists` if the name or the node is taken, `invalid` for this
-    ///   node's own id or a name that is not a simple word.
+    ///   node's own id or a name that is not a simple word, `locked` without the storage key (the peers are
+    ///   authenticated under it, ``TrustSeal``).
     public func addPeer(named name: String, node: NodeID, role: Role = .field, address: String? = nil) throws(StoreError) {
         guard !name.isEmpty, name.count <= 64,
             name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." })
@@ -16,6 +17,7 @@ extension SQLiteReplica {
         }
         guard node != localNode else { throw StoreError(.invalid, "that is this node's own id") }
         let now = Int64(wallClock())
+        let key = try unlockedStorageKey()
         try write { db in
             if let existing = try String.fetchOne(db, sql: "SELECT name FROM peers WHERE node = ?", arguments: [Data(node.bytes)]) {
                 throw StoreError(.alreadyExists, "that node is already a peer, named '\(existing)'")
@@ -26,16 +28,20 @@ extension SQLiteReplica {
             try db.execute(
                 sql: "INSERT INTO peers (name, node, added_at, role, address) VALUES (?, ?, ?, ?, ?)",
                 arguments: [name, Data(node.bytes), now, Int64(role.rawValue), address])
+            try TrustSeal.renew([TrustSeal.peers], db, key: key)
         }
     }
 
     /// Removes a peer (the changes it sent stay in the replica).
     ///
-    /// - Throws: ``StoreError`` `notFound` if there is no peer of that name.
+    /// - Throws: ``StoreError`` `notFound` if there is no peer of that name, `locked` without the storage key
+    ///   (the peers are authenticated under it, ``TrustSeal``).
     public func removePeer(named name: String) throws(StoreError) {
+        let key = try unlockedStorageKey()
         try write { db in
             try db.execute(sql: "DELETE FROM peers WHERE name = ?", arguments: [name])
             if db.changesCount == 0 { throw StoreError(.notFound, "no peer named '\(name)'; see 'waypost peer list'") }
+            try TrustSeal.renew([TrustSeal.peers], db, key: key)
         }
     }
 

@@ -7,9 +7,11 @@ extension SQLiteReplica {
     ///
     /// - Throws: ``StoreError`` `notFound` if there is no peer of that name.
     public func setAddress(_ address: String?, ofPeer name: String) throws(StoreError) {
+        let key = try unlockedStorageKey()
         try write { db in
             try db.execute(sql: "UPDATE peers SET address = ? WHERE name = ?", arguments: [address, name])
             if db.changesCount == 0 { throw StoreError(.notFound, "no peer named '\(name)'; see 'waypost peer list'") }
+            try TrustSeal.renew([TrustSeal.peers], db, key: key)
         }
     }
 

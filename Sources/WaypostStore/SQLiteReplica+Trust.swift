@@ -12,14 +12,17 @@ extension SQLiteReplica {
 
     /// Joins a network: the members its certificates enroll are trusted from now on.
     ///
-    /// - Throws: ``StoreError`` `alreadyExists` if joined already.
+    /// - Throws: ``StoreError`` `alreadyExists` if joined already, `locked` without the storage key (the
+    ///   networks joined are authenticated under it, ``TrustSeal``).
     public func join(network: NodeID) throws(StoreError) {
         let now = Int64(wallClock())
+        let key = try unlockedStorageKey()
         try write { db in
             if try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM networks WHERE network = ?)", arguments: [Data(network.bytes)]) == true {
                 throw StoreError(.alreadyExists, "this node has already joined network \(network.short)")
             }
             try db.execute(sql: "INSERT INTO networks (network, joined_at) VALUES (?, ?)", arguments: [Data(network.bytes), now])
+            try TrustSeal.renew([TrustSeal.networks], db, key: key)
         }
     }
 
@@ -31,10 +34,12 @@ extension SQLiteReplica {
     /// Records that this node holds the key of a network it created, under a local name.
     public func recordNetworkKey(_ network: NodeID, name: String) throws(StoreError) {
         let now = Int64(wallClock())
+        let key = try unlockedStorageKey()
         try write { db in
             try db.execute(
                 sql: "INSERT OR REPLACE INTO network_keys (network, name, created_at) VALUES (?, ?, ?)",
                 arguments: [Data(network.bytes), name, now])
+            try TrustSeal.renew([TrustSeal.networkKeys], db, key: key)
         }
     }
 
@@ -49,7 +54,10 @@ extension SQLiteReplica {
 
     /// Stores certificates (checked against their issuers when decoded).
     public func store(_ certificates: [Certificate]) throws(StoreError) {
-        try write { db in try TrustTables.store(certificates, db) }
+        let key = try unlockedStorageKey()
+        try write { db in
+            if try TrustTables.store(certificates, db) > 0 { try TrustSeal.renew([TrustSeal.certificates], db, key: key) }
+        }
     }
 
     /// Every certificate held, for passing on in bundles.

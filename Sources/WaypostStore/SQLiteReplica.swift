@@ -71,6 +71,7 @@ public final class SQLiteReplica: Sendable {
                 try db.execute(
                     sql: "INSERT INTO meta (key, value) VALUES ('node', ?), ('name', ?), ('clock', 0), ('created_at', ?)",
                     arguments: [Data(localNode.bytes), name, Int64(wallClock())])
+                try TrustSeal.renew(TrustSeal.tables, db, key: storageKey)
             }
             try database.inDatabase { db in try ReplicaSchema.createViews(db, schema: schema) }
         }
@@ -94,9 +95,14 @@ public final class SQLiteReplica: Sendable {
     ///
     /// - Throws: ``StoreError`` `notFound` if there is none, `tooNew` if a newer Waypost wrote it, `locked` if
     ///   it must be encrypted and no key was given, `tampered` if its schema is not Waypost's, `diskFull`.
+    ///
+    /// Opened with its key, the replica checks the tags of the rows that decide whom it trusts and dials
+    /// (``TrustSeal``) and refuses rows changed in the file by other means; `verifyingTrustRows: false` is
+    /// only for ``sealTrustRows()``, which accepts them as they are.
     public static func open(
         at path: String, storageKey: StorageKey?, schema: Schema = .waypost,
-        wallClock: @escaping @Sendable () -> UInt64 = systemWallClock, maximumPageCount: Int? = nil
+        wallClock: @escaping @Sendable () -> UInt64 = systemWallClock, maximumPageCount: Int? = nil,
+        verifyingTrustRows: Bool = true
     ) throws(StoreError) -> SQLiteReplica {
         guard FileManager.default.fileExists(atPath: path) else {
             throw StoreError(.notFound, "no replica at \(path); run 'waypost init --name NAME' first")
@@ -135,6 +141,7 @@ public final class SQLiteReplica: Sendable {
             }
             return try database.inDatabase { db in
                 try ReplicaSchema.createViews(db, schema: schema)
+                if let storageKey, verifyingTrustRows { try TrustSeal.verify(db, key: storageKey) }
                 guard let data = try Data.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'node'"),
                     data.count == NodeID.byteCount
                 else { throw StoreError(.database, "the replica at \(path) has no node id; it is damaged") }
@@ -151,6 +158,24 @@ public final class SQLiteReplica: Sendable {
             var status = stat()
             if stat(file, &status) == 0, status.st_mode & 0o077 != 0 { _ = chmod(file, status.st_mode & 0o700) }
         }
+    }
+
+    /// Checks the tags of the rows that decide whom this node trusts and dials (``TrustSeal``), as opening
+    /// with the key does unless told not to.
+    ///
+    /// - Throws: ``StoreError`` `tampered` naming the table changed by other means, `locked` without the key.
+    public func verifyTrustRows() throws(StoreError) {
+        let key = try unlockedStorageKey()
+        try read { db in try TrustSeal.verify(db, key: key) }
+    }
+
+    /// Accepts the rows that decide whom this node trusts and dials as they are now, renewing their tags
+    /// (``TrustSeal``): for a replica written before the tags, after an admin has checked the rows.
+    ///
+    /// - Throws: ``StoreError`` `locked` without the storage key.
+    public func sealTrustRows() throws(StoreError) {
+        let key = try unlockedStorageKey()
+        try write { db in try TrustSeal.renew(TrustSeal.tables, db, key: key) }
     }
 
     /// The storage key, or the error saying the passphrase is needed.

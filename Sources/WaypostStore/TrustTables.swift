@@ -7,7 +7,10 @@ import WaypostTrust
 /// `certificates`, and the revocations in `directives` (``DirectiveTables``).
 enum TrustTables {
     /// Stores certificates (already checked against their issuers when decoded); known ones are skipped.
-    static func store(_ certificates: [Certificate], _ db: Database) throws {
+    /// Returns how many were new: the caller renews the table's tag (``TrustSeal``) when any was.
+    @discardableResult
+    static func store(_ certificates: [Certificate], _ db: Database) throws -> Int {
+        var stored = 0
         for certificate in certificates {
             try db.cachedStatement(
                 sql: "INSERT OR IGNORE INTO certificates (network, node, issuer, issued_at, bytes) VALUES (?, ?, ?, ?, ?)"
@@ -15,7 +18,9 @@ enum TrustTables {
                 Data(certificate.network.bytes), Data(certificate.node.bytes), Data(certificate.issuer.bytes),
                 Int64(bitPattern: certificate.issuedAt), Data(certificate.bytes),
             ])
+            stored += db.changesCount
         }
+        return stored
     }
 
     /// Every certificate held.

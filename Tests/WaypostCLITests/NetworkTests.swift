@@ -185,6 +185,9 @@ import WaypostTrust
         let certificate = Certificate.issue(
             network: try NodeID(parsing: network), node: try NodeID(parsing: member), role: role, name: name,
             issuedAt: UInt64(Date().timeIntervalSince1970 * 1000), by: issuer)
-        try SQLiteReplica.open(at: node.home + "/replica.sqlite", storageKey: nil).store([certificate])
+        // As the node itself would store one it received: the certificates are authenticated under its key.
+        let own = try PassphraseProtection.open(try node.identityKey(), passphrase: { WaypostProcess.passphrase })
+        let storageKey = StorageKey(derivedFrom: try SigningKeyPair(secretKey: own.withUnsafeBytes { Array($0) }))
+        try SQLiteReplica.open(at: node.home + "/replica.sqlite", storageKey: storageKey).store([certificate])
     }
 }

@@ -240,10 +240,11 @@ struct TestNode: Sendable {
     let nodeID: String
 
     /// Runs `waypost arguments` with `WAYPOST_HOME` set to this node's home, and `environment`.
-    func run(_ arguments: [String], environment: [String: String] = [:], detached: Bool = false) throws
-        -> WaypostResult
-    {
-        try sandbox.run(arguments, environment: environment.merging(["WAYPOST_HOME": home]) { $1 }, detached: detached)
+    func run(
+        _ arguments: [String], environment: [String: String] = [:], detached: Bool = false, launcher: [String] = []
+    ) throws -> WaypostResult {
+        try sandbox.run(
+            arguments, environment: environment.merging(["WAYPOST_HOME": home]) { $1 }, detached: detached, launcher: launcher)
     }
 
     /// Runs a command that must succeed with nothing on stderr, and returns its stdout without the final newline.

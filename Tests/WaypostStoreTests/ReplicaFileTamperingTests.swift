@@ -171,6 +171,45 @@ import WaypostCrypto
         }
     }
 
+    @Test("a row added to any table that decides trust, or deleted from one, is refused when opened with the key")
+    func everyTrustTableIsAuthenticated() throws {
+        let blob = Data(repeating: 9, count: 32)
+        let rows: [(table: String, sql: String)] = [
+            ("peers", "INSERT INTO peers (name, node, added_at, role, address) VALUES ('mallory', ?1, 0, 2, '10.0.0.9:7850')"),
+            ("networks", "INSERT INTO networks (network, joined_at) VALUES (?1, 0)"),
+            ("network_keys", "INSERT INTO network_keys (network, name, created_at) VALUES (?1, 'n', 0)"),
+            ("certificates", "INSERT INTO certificates (network, node, issuer, issued_at, bytes) VALUES (?1, ?1, ?1, 0, ?1)"),
+            (
+                "directives",
+                "INSERT INTO directives (id, kind, subject, last_accepted, issuer, issued_at, accepted, received_at, bytes) VALUES (?1, 1, ?1, 0, ?1, 0, 1, 0, ?1)"
+            ),
+        ]
+        #expect(Set(rows.map(\.table)) == Set(TrustSeal.tables.map(\.name)))
+        for row in rows {
+            try withTemporaryDirectory { directory in
+                _ = try StoreFixtures.replica(in: directory, keys: me, trusting: [StoreFixtures.keys(2).publicKey])
+                let path = directory.replicaPath()
+                try DatabaseQueue(path: path).write { db in try db.execute(sql: row.sql, arguments: [blob]) }
+                let error = #expect(throws: StoreError.self) {
+                    _ = try SQLiteReplica.open(at: path, storageKey: StorageKey(derivedFrom: me))
+                }
+                #expect(error?.code == .tampered)
+                #expect(error?.message.contains("table '\(row.table)'") == true, "\(String(describing: error))")
+                // Without the key the rows cannot be checked, only shown: counts and peers still read.
+                #expect(try SQLiteReplica.open(at: path, storageKey: nil).peers().isEmpty == false)
+            }
+        }
+        // A deleted peer is refused too: deleting a row is as much a change as adding one.
+        try withTemporaryDirectory { directory in
+            _ = try StoreFixtures.replica(in: directory, keys: me, trusting: [StoreFixtures.keys(2).publicKey])
+            try DatabaseQueue(path: directory.replicaPath()).write { db in try db.execute(sql: "DELETE FROM peers") }
+            let error = #expect(throws: StoreError.self) {
+                _ = try SQLiteReplica.open(at: directory.replicaPath(), storageKey: StorageKey(derivedFrom: me))
+            }
+            #expect(error?.message.contains("table 'peers'") == true)
+        }
+    }
+
     private static func mode(_ path: String) throws -> Int {
         let attributes = try FileManager.default.attributesOfItem(atPath: path)
         return (attributes[.posixPermissions] as? Int ?? -1) & 0o777

@@ -80,6 +80,13 @@ import WaypostTrust
             let locked = #expect(throws: StoreError.self) { try SQLiteReplica.open(at: path, storageKey: nil) }
             #expect(locked?.code == .locked)
 
+            // A replica from before the trust rows were authenticated (``TrustSeal``) is converted, then
+            // refused until an admin accepts its peers.
+            let unsealed = #expect(throws: StoreError.self) {
+                try SQLiteReplica.open(at: path, storageKey: storageKey, wallClock: ManualClock().wallClock)
+            }
+            #expect(unsealed?.code == .tampered && unsealed?.message.contains("waypost peer seal") == true)
+            try SQLiteReplica.open(at: path, storageKey: storageKey, verifyingTrustRows: false).sealTrustRows()
             let replica = try SQLiteReplica.open(at: path, storageKey: storageKey, wallClock: ManualClock().wallClock)
             let tables = try readOnly(replica) { db in
                 try String.fetchSet(db, sql: "SELECT name FROM sqlite_master WHERE name IN ('live', 'superseded')")

@@ -29,8 +29,13 @@ import WaypostTrust
             }
             #expect(writeError?.code == .locked)
             #expect(throws: StoreError.self) { try locked.changes(after: VersionVector()) }
-            // Another node's key opens nothing: every value fails its tag.
-            let foreign = try SQLiteReplica.open(at: path, storageKey: StorageKey(derivedFrom: StoreFixtures.keys(2)))
+            // Another node's key opens nothing: the trust rows fail their tags, and every value its own.
+            let wrongKey = #expect(throws: StoreError.self) {
+                try SQLiteReplica.open(at: path, storageKey: StorageKey(derivedFrom: StoreFixtures.keys(2)))
+            }
+            #expect(wrongKey?.code == .tampered)
+            let foreign = try SQLiteReplica.open(
+                at: path, storageKey: StorageKey(derivedFrom: StoreFixtures.keys(2)), verifyingTrustRows: false)
             let damaged = #expect(throws: StoreError.self) { try foreign.view(.caseFile, record) }
             #expect(damaged?.code == .damaged)
             let unlocked = try SQLiteReplica.open(at: path, storageKey: StorageKey(derivedFrom: me))

@@ -46,7 +46,7 @@ struct NetworkJoin: ParsableCommand {
     @Argument(help: "The network id printed by 'network create'.") var networkID: String
 
     func run() throws {
-        let opened = try node.openNode()
+        let opened = try node.openUnlockedNode()
         try Failure.report {
             let network = try NodeID(parsing: networkID)
             try opened.joinNetwork(network)

@@ -5,11 +5,16 @@ import WaypostStore
 import WaypostTrust
 import WaypostSync
 
-/// `waypost peer add|list|remove`.
+/// `waypost peer add|address|list|remove|seal`.
 struct PeerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "peer", abstract: "Manage the nodes this one exchanges changes with.",
-        subcommands: [PeerAdd.self, PeerAddressCommand.self, PeerList.self, PeerRemove.self])
+        discussion: """
+            Changing whom this node trusts or dials (add, address, remove, and 'network join') needs the \
+            node's passphrase: the peers are authenticated under its key, so a peer written into the files \
+            by other means is refused the next time the node opens with its passphrase.
+            """,
+        subcommands: [PeerAdd.self, PeerAddressCommand.self, PeerList.self, PeerRemove.self, PeerSeal.self])
 }
 
 /// `waypost peer add NAME NODE-ID`.
@@ -24,8 +29,8 @@ struct PeerAdd: ParsableCommand {
     @Option(help: "Where the peer listens, HOST:PORT; 'waypost serve' dials it there.") var address: String?
 
     func run() throws {
-        let opened = try node.openNode()
         let parsed = try address.map { text in try Failure.report { () throws(SyncError) in try WaypostSync.PeerAddress(parsing: text) } }
+        let opened = try node.openUnlockedNode()
         try Failure.report {
             try opened.replica.addPeer(
                 named: name, node: try NodeID(parsing: nodeID), role: admin ? .admin : .field, address: parsed?.description)
@@ -49,8 +54,8 @@ struct PeerAddressCommand: ParsableCommand {
     }
 
     func run() throws {
-        let opened = try node.openNode()
         let parsed = try address.map { text in try Failure.report { () throws(SyncError) in try WaypostSync.PeerAddress(parsing: text) } }
+        let opened = try node.openUnlockedNode()
         try Failure.report { try opened.replica.setAddress(parsed?.description, ofPeer: name) }
         print(parsed.map { "peer \(name) is at \($0)" } ?? "peer \(name) has no address now")
     }
@@ -133,9 +138,38 @@ struct PeerRemove: ParsableCommand {
     @Argument(help: "The peer's name.") var name: String
 
     func run() throws {
-        let opened = try node.openNode()
+        let opened = try node.openUnlockedNode()
         try Failure.report { try opened.replica.removePeer(named: name) }
         print("removed peer \(name)")
+    }
+}
+
+/// `waypost peer seal`.
+struct PeerSeal: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "seal", abstract: "Accept the peers, networks, certificates and directives held as this node's own.",
+        discussion: """
+            A replica written by a Waypost from before these rows were authenticated under the node's key (or \
+            one whose rows were changed in the files by other means) is refused by every command that needs the \
+            passphrase. Check the rows first with 'waypost peer list' and 'waypost network list' (neither needs \
+            the passphrase), remove what you do not recognise with sqlite3 or restore a backup, then run this \
+            once: it authenticates the rows as they are now, and prints what it accepted.
+            """)
+
+    @OptionGroup var node: NodeOptions
+
+    func run() throws {
+        let source = PassphraseSource()
+        let opened = try Failure.report { () throws(NodeError) in
+            try Node.open(home: node.nodeHome, passphrase: source.current, verifyingTrustRows: false)
+        }
+        let (peers, networks, certificates) = try Failure.report {
+            try opened.replica.sealTrustRows()
+            return (try opened.replica.peers(), try opened.replica.joinedNetworks(), try opened.replica.certificates())
+        }
+        print("accepted \(peers.count) peer(s), \(networks.count) network(s) joined and \(certificates.count) certificate(s):")
+        for peer in peers { print("  peer \(peer.name) \(peer.node)\(peer.role == .admin ? " (admin)" : "")\(peer.address.map { " at \($0)" } ?? "")") }
+        for network in networks { print("  network \(network)") }
     }
 }
 
