@@ -446,6 +446,22 @@ struct ApplyContext {
             .integer(origin), .integer(Int64(dot.sequence)), .blob(ChangeChain.sign(at: dot, head: head, with: signer)))
     }
 
+    /// The keys of the entries of `field` (an entries field) that `record` holds, as this transaction sees
+    /// them: every key with a live value in one of its members, cleared ones included.
+    mutating func entryKeys(of field: String, in record: FieldAddress.RecordKey, _ db: Database) throws -> Set<EntryKey> {
+        try touch(record, db)
+        let prefix = field + "."
+        var keys: Set<EntryKey> = []
+        for path in lastTouch!.touch.state.live.keys where path.hasPrefix(prefix) {
+            let rest = path.utf8.dropFirst(prefix.utf8.count)
+            guard let dot = rest.firstIndex(of: UInt8(ascii: ".")), let text = String(rest[..<dot]),
+                let key = try? EntryKey(parsing: text)
+            else { continue }
+            keys.insert(key)
+        }
+        return keys
+    }
+
     /// The live values at one address, as this transaction sees them.
     mutating func liveValues(at address: FieldAddress, _ db: Database) throws -> [LiveValue] {
         try touch(FieldAddress.RecordKey(collection: address.collection, record: address.record), db)

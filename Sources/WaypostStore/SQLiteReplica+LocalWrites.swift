@@ -59,10 +59,68 @@ extension SQLiteReplica {
     /// - Returns: the changes made (none if every edit was already true).
     /// - Throws: ``StoreError`` `notFound` for a record this replica does not hold; `invalid` for an
     ///   edit that does not apply (removing an element that is not there). Nothing is written.
-    public func update(_ collection: RecordCollection, _ record: RecordID, edits: [Edit], signer: SigningKeyPair)
-        throws(StoreError) -> [Change]
-    {
-        try write([RecordWrite(record: record, edits: edits, mustExist: true)], in: collection, signer: signer)
+    ///
+    /// An edit of an entry field (`household.KEY.given_name`) names an entry the record has, by its key or
+    /// the key's first characters, as record ids are named; only `addingEntry`, the key of the entry this
+    /// write adds (`waypost case entry`), may be new. A mistyped key is refused, naming the record's entries,
+    /// rather than made into a new entry.
+    ///
+    /// - Throws: also `notFound` for an entry key that names no entry of the record, `ambiguous` for one
+    ///   that names several.
+    public func update(
+        _ collection: RecordCollection, _ record: RecordID, edits: [Edit], addingEntry: EntryKey? = nil,
+        signer: SigningKeyPair
+    ) throws(StoreError) -> [Change] {
+        try write(
+            [RecordWrite(record: record, edits: edits, mustExist: true, addingEntry: addingEntry)], in: collection,
+            signer: signer)
+    }
+
+    /// Removes an entry (a household member, a referral): clears every member field that has a value, so
+    /// that the entry is no longer shown (`Protocol/merge.md` §4). A member edited concurrently elsewhere
+    /// keeps that value, and the entry shows again with it, as a conflict: nothing is lost.
+    ///
+    /// - Parameter key: the entry's key or its first characters.
+    /// - Returns: the entry's full key and the changes made.
+    /// - Throws: ``StoreError`` `notFound` or `ambiguous` for a key that names no entry or several.
+    public func removeEntry(
+        _ collection: RecordCollection, _ record: RecordID, field: String, key: EntryKey, signer: SigningKeyPair
+    ) throws(StoreError) -> (key: EntryKey, changes: [Change]) {
+        let spec: FieldSpec
+        do { spec = try schema[collection].field(named: field) } catch { throw StoreError(error) }
+        guard spec.kind == .entries else {
+            throw StoreError(.invalid, "\(field) holds no entries; entry fields are \(schema[collection].fields.filter { $0.kind == .entries }.map(\.name).joined(separator: ", "))")
+        }
+        guard let current = try view(collection, record) else {
+            throw StoreError(.notFound, "no \(collection) \(record) in this replica; see 'waypost \(collection) list'")
+        }
+        let full = try Self.entry(key, of: field, in: current.entryKeys(of: field), collection: collection, record: record)
+        let filled = current.entryMembers(of: field, key: full).filter { !$0.value.allSatisfy(\.value.isEmpty) }.map(\.key)
+        let collectionSchema = schema[collection]
+        let edits = filled.sorted().compactMap { member in
+            (try? collectionSchema.resolve("\(spec.name).\(full.text).\(member)")).map { Edit(path: $0, action: .assign("")) }
+        }
+        return (full, try update(collection, record, edits: edits, signer: signer))
+    }
+
+    /// The entry that `typed` names among `existing`, or the error naming the record's entries.
+    static func entry(
+        _ typed: EntryKey, of field: String, in existing: Set<EntryKey>, collection: RecordCollection, record: RecordID
+    ) throws(StoreError) -> EntryKey {
+        switch typed.match(among: existing) {
+        case .entry(let key): return key
+        case .none:
+            let known = existing.isEmpty ? "it has none" : "its \(field) entries: " + existing.sorted().map(\.text).joined(separator: ", ")
+            throw StoreError(
+                .notFound,
+                "\(collection) \(record) has no \(field) entry '\(typed)' (\(known)); nothing was written; add an entry with "
+                    + "'waypost \(collection) entry \(record) \(field) FIELD=VALUE'")
+        case .ambiguous(let keys):
+            throw StoreError(
+                .ambiguous,
+                "'\(typed)' matches several \(field) entries of \(collection) \(record) (\(keys.map(\.text).joined(separator: ", "))); "
+                    + "type more of the key; nothing was written")
+        }
     }
 
     /// The edits of one record in a local write.
@@ -70,6 +128,8 @@ extension SQLiteReplica {
         let record: RecordID
         let edits: [Edit]
         let mustExist: Bool
+        /// The key of the entry this write adds, which alone may name no existing entry.
+        var addingEntry: EntryKey? = nil
     }
 
     /// How many changes a node writes between two signatures of its chain, so that a relay can pass on
@@ -102,7 +162,16 @@ extension SQLiteReplica {
                 var chainKey = try context.recordKey(
                     ApplyContext.RecordKeyAddress(origin: localNode, collection: collection, record: record), db)
                 var written: Set<String> = []
-                for edit in write.edits {
+                for typed in write.edits {
+                    var edit = typed
+                    if let key = typed.path.entry, key != write.addingEntry {
+                        let recordKey = FieldAddress.RecordKey(collection: collection, record: record)
+                        let existing = exists ? try context.entryKeys(of: typed.path.field.name, in: recordKey, db) : []
+                        edit = Edit(
+                            path: typed.path.inEntry(
+                                try Self.entry(key, of: typed.path.field.name, in: existing, collection: collection, record: record)),
+                            action: typed.action)
+                    }
                     let field = edit.path.description
                     let address = FieldAddress(collection: collection, record: record, field: field)
                     // A record created here has no live values yet, unless this write set the field already.

@@ -41,7 +41,7 @@ extension RecordView {
                 fieldsJSON[name] = .array(entries.map { RecordView.logEntry($0, spec: spec) })
             case .entries(let map):
                 var entriesJSON: [String: JSONValue] = [:]
-                for (key, members) in map {
+                for (key, members) in map where RecordView.isShown(members) {
                     var memberJSON: [String: JSONValue] = [:]
                     for (member, values) in members {
                         let type = (try? spec.member(named: member))?.type ?? .text
@@ -49,7 +49,8 @@ extension RecordView {
                     }
                     entriesJSON[key.text] = .object(memberJSON)
                 }
-                fieldsJSON[name] = .object(entriesJSON)
+                // A field whose every entry was removed shows as one that never had any.
+                if !entriesJSON.isEmpty { fieldsJSON[name] = .object(entriesJSON) }
             }
         }
         return fieldsJSON

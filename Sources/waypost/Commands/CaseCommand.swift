@@ -75,7 +75,10 @@ struct CaseEntry: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "entry", abstract: "Add an entry (a household member, a referral) to a case and print its key.",
         discussion: """
-            Change an entry later with 'waypost case set ID household.KEY.FIELD=VALUE'.
+            This is the only way to make a new entry. Change an entry later with \
+            'waypost case set ID household.KEY.FIELD=VALUE', where KEY is the entry's key or its first \
+            characters; a key that names no entry of the case, or several, is refused with the case's entries. \
+            Remove one with 'waypost case entry ID household --remove KEY'.
             household: relationship, given_name, family_name, date_of_birth, sex
             referrals: service, status (requested, accepted, rejected, done), note
             """)
@@ -83,16 +86,33 @@ struct CaseEntry: ParsableCommand {
     @OptionGroup var node: NodeOptions
     @Argument(help: "The case's id (its first characters are enough).") var id: String
     @Argument(help: "household or referrals.") var field: String
-    @Argument(help: "FIELD=VALUE for the entry's fields.") var edits: [String]
+    @Argument(help: "FIELD=VALUE for the entry's fields.") var edits: [String] = []
+    @Option(help: "Remove the entry with this key (or its first characters) instead: its fields are cleared.")
+    var remove: String?
+
+    func validate() throws {
+        guard edits.isEmpty != (remove == nil) else {
+            throw ValidationError("give the new entry's FIELD=VALUE pairs, or --remove KEY, not both")
+        }
+    }
 
     func run() throws {
         let (opened, keys, _) = try node.openNodeWithKeys()
+        if let remove {
+            let removed = try Failure.report {
+                let record = try opened.replica.findRecord(.caseFile, prefix: id)
+                return try opened.replica.removeEntry(
+                    .caseFile, record, field: field, key: try EntryKey(parsing: remove), signer: keys)
+            }
+            print(removed.changes.isEmpty ? "\(field) entry \(removed.key) had no value left" : "removed \(field) entry \(removed.key)")
+            return
+        }
         let key = EntryKey.random()
         try Failure.report {
             let record = try opened.replica.findRecord(.caseFile, prefix: id)
             let schema = opened.replica.schema[.caseFile]
             let parsed = try edits.map { text throws(CoreError) in try Edit(parsing: "\(field).\(key.text).\(text)", in: schema) }
-            _ = try opened.replica.update(.caseFile, record, edits: parsed, signer: keys)
+            _ = try opened.replica.update(.caseFile, record, edits: parsed, addingEntry: key, signer: keys)
         }
         print(key)
     }

@@ -149,11 +149,21 @@ struct ReplicaNetwork {
     }
 
     mutating func updateAtRandom(by index: Int, _ key: FieldAddress.RecordKey) throws {
-        let texts = (0..<random.int(in: 1...3)).map { _ in editText(by: index, key) }
+        // One household entry per batch: a node that does not hold it yet adds it, as 'case entry' does
+        // (an edit of an entry the record lacks is otherwise refused: ReplicaEntryTests).
+        let entry = random.pick(entryKeys)
+        let texts = (0..<random.int(in: 1...3)).map { _ in editText(by: index, key, entry: entry) }
         let edits = try texts.map { text throws(CoreError) in try Edit(parsing: text, in: schema[key.collection]) }
 
         // What the replica must do: each edit over what the node sees, including the batch's earlier edits.
         let node = nodes[index]
+        let members = (try? schema[.caseFile].field(named: "household"))?.members.map(\.name) ?? []
+        let holdsEntry = members.contains { member in
+            !node.model.liveValues(
+                at: FieldAddress(collection: key.collection, record: key.record, field: "household.\(entry).\(member)")
+            ).isEmpty
+        }
+        let adding = holdsEntry ? nil : try EntryKey(parsing: entry)
         var scratch = node.model
         var sequence = scratch.versions[node.id]
         var predicted: [WaypostCore.Operation] = []
@@ -178,7 +188,7 @@ struct ReplicaNetwork {
         // Taken only when the write must be refused: it reads the whole replica.
         let before = refused ? try ReplicaSnapshot(node.replica) : nil
         switch Result(catching: { () throws(StoreError) in
-            try node.replica.update(key.collection, key.record, edits: edits, signer: node.keys)
+            try node.replica.update(key.collection, key.record, edits: edits, addingEntry: adding, signer: node.keys)
         }) {
         case .success(let changes):
             #expect(!refused, "edits \(texts) should have been refused")
@@ -209,8 +219,7 @@ struct ReplicaNetwork {
 
     /// An edit as a person would type it, often not in canonical form, on a field the record's
     /// collection has. Set removes pick an element the node sees, now and then one it does not.
-    mutating func editText(by index: Int, _ key: FieldAddress.RecordKey) -> String {
-        let entry = random.pick(entryKeys)
+    mutating func editText(by index: Int, _ key: FieldAddress.RecordKey, entry: String) -> String {
         if key.collection == .caseFile {
             switch random.int(in: 0...11) {
             case 0: return "given_name=" + random.pick(["Amina", "Yusuf", "Leila", ""])
