@@ -223,6 +223,22 @@ enum ReplicaSchema {
             // keeps none, so opening it writes nothing and a view altered in the file is never run.
             try db.execute(sql: "DROP VIEW IF EXISTS main.cases; DROP VIEW IF EXISTS main.services;")
         }
+        migrator.registerMigration("v9-arrivals") { db in
+            // When this node learned of each change to a case's status (`ArrivalTable`), tagged under the
+            // storage key; changes applied before this migration count as learned when it ran.
+            try db.execute(
+                sql: """
+                    CREATE TABLE arrivals (
+                        origin INTEGER NOT NULL,
+                        sequence INTEGER NOT NULL,
+                        learned_at INTEGER NOT NULL,
+                        tag BLOB NOT NULL,
+                        PRIMARY KEY (origin, sequence)
+                    ) STRICT, WITHOUT ROWID;
+                    INSERT INTO meta (key, value) VALUES ('arrivals.since', CAST(strftime('%s', 'now') AS INTEGER) * 1000)
+                    ON CONFLICT (key) DO NOTHING;
+                    """)
+        }
         return migrator
     }
 

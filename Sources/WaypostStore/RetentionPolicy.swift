@@ -43,6 +43,9 @@ public struct RetentionPolicy: Sendable, Hashable, CustomStringConvertible {
         self.closedForDays = closedForDays
     }
 
+    /// The field whose value `closed` starts the retention period.
+    static let statusField = "status"
+
     /// How the reason of every erase directive issued under a policy begins.
     public static let reasonPrefix = "retention: "
 

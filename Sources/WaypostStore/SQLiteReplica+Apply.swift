@@ -175,9 +175,15 @@ struct ApplyContext {
 
     /// The keys values are sealed with.
     let keyring: Keyring
+    /// The storage key, which arrivals are tagged with (``ArrivalTable``).
+    private let storageKey: StorageKey
+    /// This node's wall clock as the transaction began: when it learns of what it applies.
+    private let arrivalTime: UInt64
 
     init(_ db: Database, replica: SQLiteReplica) throws {
-        keyring = Keyring(try replica.unlockedStorageKey())
+        storageKey = try replica.unlockedStorageKey()
+        keyring = Keyring(storageKey)
+        arrivalTime = replica.wallClock()
         origins = try OriginTable(db)
         let clockValue = try Int64.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'clock'") ?? 0
         clock = HybridClock(latest: HybridTimestamp(rawValue: UInt64(bitPattern: clockValue)))
@@ -409,6 +415,11 @@ struct ApplyContext {
         }
         if let signature {
             try keyring.statements(.insertSignature, db).run(.integer(origin), .integer(sequence), .blob(signature))
+        }
+        if ArrivalTable.keepsArrival(of: change) {
+            try ArrivalTable.record(
+                origin: origin, node: change.dot.origin, sequence: change.dot.sequence, learnedAt: arrivalTime,
+                key: storageKey, db)
         }
         guard erasedDigest == nil else {
             try origins.advance(change, head: head, db)

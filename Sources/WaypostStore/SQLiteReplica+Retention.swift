@@ -58,8 +58,9 @@ extension SQLiteReplica {
     /// replica's wall clock), by id.
     ///
     /// A case is due when its `status` register holds exactly one live value, that value is `closed`, and
-    /// it was written (its ``WaypostCore/HybridTimestamp``, on the clock of the node that wrote it) before
-    /// ``RetentionPolicy/cutoff(now:)``. A case whose status is in conflict is never due, even when every
+    /// both it was written (its ``WaypostCore/HybridTimestamp``, on the clock of the node that wrote it) and
+    /// this node learned of it (``ArrivalTable``, on this node's clock) before ``RetentionPolicy/cutoff(now:)``:
+    /// a closing backdated by its writer counts from when it arrived here. A case whose status is in conflict is never due, even when every
     /// concurrent value is `closed`: the conflict says people disagree about it, so the retention period
     /// starts when someone resolves it (`waypost resolve`). A case reopened and closed again counts from
     /// its last closing.
@@ -68,7 +69,8 @@ extension SQLiteReplica {
     /// cases, not of candidates.
     public func casesDue(under policy: RetentionPolicy, now: UInt64? = nil) throws(StoreError) -> [RecordID] {
         let storage = try unlockedStorageKey()
-        let cutoff = HybridTimestamp(milliseconds: policy.cutoff(now: now ?? wallClock()))
+        let cutoffMilliseconds = policy.cutoff(now: now ?? wallClock())
+        let cutoff = HybridTimestamp(milliseconds: cutoffMilliseconds)
         let collection = RecordCollection.caseFile
         return try read { db in
             let keyring = Keyring(storage)
@@ -78,10 +80,12 @@ extension SQLiteReplica {
             {
                 let key = FieldAddress.RecordKey(collection: collection, record: RecordID(canonical: record))
                 guard let state = try RecordStateRow.load(key, db, keyring: keyring) else { continue }
-                let status = state.live["status"] ?? []
-                if status.count == 1, status[0].timestamp < cutoff.rawValue, status[0].value == "closed" {
-                    due.append(key.record)
-                }
+                let status = state.live[RetentionPolicy.statusField] ?? []
+                guard status.count == 1, status[0].value == "closed", status[0].timestamp < cutoff.rawValue else { continue }
+                // The writer's timestamp alone is its word: the period also counts from when this node learned.
+                let learned = try ArrivalTable.learnedAt(
+                    origin: status[0].dot.origin, sequence: status[0].dot.sequence, key: storage, db)
+                if learned < cutoffMilliseconds { due.append(key.record) }
             }
             return due
         }

@@ -179,4 +179,38 @@ import WaypostTrust
             #expect(try history.a.retentionPolicy()?.closedForDays == 1)
         }
     }
+
+    @Test("a case a field node closes with its clock set years back counts from when this node learned of it")
+    func aBackdatedClosingCountsFromItsArrival() throws {
+        try withTemporaryDirectory { directory in
+            let clock = ManualClock(), bClock = ManualClock()
+            let a = try StoreFixtures.replica(in: directory, "a", keys: aKeys, clock: clock, trusting: [bKeys.publicKey])
+            let b = try StoreFixtures.replica(in: directory, "b", keys: bKeys, clock: bClock, trusting: [aKeys.publicKey])
+            let policy = try RetentionPolicy(closedForDays: 30)
+            // B's clock reads five years ago: the case it registers closed carries that time, validly signed.
+            bClock.set(StoreFixtures.baseMilliseconds - 5 * 365 * Self.day)
+            let (record, closing) = try b.create(.caseFile, edits: StoreFixtures.edits("given_name=Amina", "status=closed"), signer: bKeys)
+            #expect(closing.allSatisfy { $0.timestamp < HybridTimestamp(milliseconds: StoreFixtures.baseMilliseconds - 4 * 365 * Self.day) })
+            clock.set(StoreFixtures.baseMilliseconds + Self.day)
+            try a.pull(from: b)
+            // The writer's timestamp is years past the period; this node learned of it a day ago.
+            #expect(try a.casesDue(under: policy).isEmpty)
+            #expect(try a.casesDue(under: policy, now: StoreFixtures.baseMilliseconds + 30 * Self.day).isEmpty)
+            #expect(try a.casesDue(under: policy, now: StoreFixtures.baseMilliseconds + 32 * Self.day) == [record])
+            // B itself, which wrote it, counts from when it wrote it: what it learned locally.
+            #expect(try b.casesDue(under: policy, now: StoreFixtures.baseMilliseconds).count == 1)
+        }
+    }
+
+    @Test("an arrival time backdated in the file is refused, not believed")
+    func aBackdatedArrivalInTheFileIsRefused() throws {
+        try withTemporaryDirectory { directory in
+            let history = try history(in: directory)
+            let policy = try RetentionPolicy(closedForDays: 30)
+            #expect(try history.a.casesDue(under: policy, now: history.now) == [history.closed40].sorted())
+            try history.a.write { db in try db.execute(sql: "UPDATE arrivals SET learned_at = 0") }
+            let error = #expect(throws: StoreError.self) { try history.a.casesDue(under: policy, now: history.now) }
+            #expect(error?.code == .tampered && error?.message.contains("arrivals") == true)
+        }
+    }
 }
