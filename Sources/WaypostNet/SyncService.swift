@@ -203,7 +203,7 @@ public struct SyncService: Sendable {
             metadata["error"] = "\(error.message)"
             logger.warning("connection \(direction) peer failed", metadata: metadata)
             return error.code != .connection && error.code != .untrusted && error.code != .wrongPeer
-                && error.code != .malformed && error.code != .unsupportedVersion && error.code != .timeout
+                && error.code != .sameNode && error.code != .malformed && error.code != .unsupportedVersion && error.code != .timeout
         } catch {
             metadata["error"] = "\(error)"
             logger.warning("connection \(direction) peer failed", metadata: metadata)

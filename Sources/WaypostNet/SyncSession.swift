@@ -168,6 +168,7 @@ struct SyncSession: Sendable {
                 let (confirmation, finished) = try initiator.finish(reply: try await nextFrame(during: "the handshake"))
                 result = finished
                 // Checked before message 3, so a wrong or untrusted node never learns this node's id.
+                try await refuseIfThisNode(result.peer, refuseInChannel: false)
                 if let expected, expected != result.peer {
                     throw SyncError(
                         .wrongPeer, "the node at \(session.address) is \(result.peer.short), not the peer \(expected.short) that was dialled")
@@ -194,11 +195,28 @@ struct SyncSession: Sendable {
                 result = try responder.finish(confirmation: try await nextFrame(during: "the handshake"))
                 sending = result.sending
                 receiving = result.receiving
+                try await refuseIfThisNode(result.peer, refuseInChannel: true)
                 try await checkTrust(of: result.peer, refuseInChannel: true)
                 try await admit(result.peer)
                 try await send(.accept)
             }
             return result.peer
+        }
+
+        /// Throws when the other side proved this node's own id: its own `serve`, or a copy of its home
+        /// running elsewhere. A node trusts itself, so without this it would sync with itself; it is
+        /// checked before trust, and before anything of the replica is read (`Protocol/sync.md` §5.1).
+        mutating func refuseIfThisNode(_ peer: NodeID, refuseInChannel: Bool) async throws {
+            guard peer == context.keys.publicKey else { return }
+            if refuseInChannel {
+                let reason = "\(peer.short) is this node itself; a node does not sync with itself"
+                try? await send(.refuse(.init(.other, reason)))
+            }
+            let answered = refuseInChannel ? "dialled in from" : "answers at"
+            throw SyncError(
+                .sameNode,
+                "the node that \(answered) \(session.address) is this node itself (\(peer.short)); a node does not sync "
+                    + "with itself: give the address of another node")
         }
 
         /// Refuses (and throws for) a node this one does not trust, or has revoked (`Protocol/trust.md` §7.4).

@@ -143,6 +143,18 @@ import GRDB
         _ = clinic
     }
 
+    @Test func syncWithThisNodesOwnServeIsRefused() throws {
+        let sandbox = try Sandbox()
+        let (post, _) = try sandbox.pair()
+        try post.succeed(["case", "add", "given_name=Amina"])
+        let serve = try ServeProcess(post)
+        let before = try post.snapshot()
+        let result = try post.run(["sync", serve.address])
+        expectFailure(result, exitCode: 5, mentioning: ["this node itself", shortID(post.nodeID)])
+        #expect(try post.snapshot() == before, "nothing is recorded of a sync with itself")
+        #expect(serve.isRunning)
+    }
+
     @Test func unreachablePeerFailsWithItsOwnExitCode() throws {
         let sandbox = try Sandbox()
         let (post, _) = try sandbox.pair()
@@ -256,6 +268,9 @@ final class BackgroundRun: @unchecked Sendable {
         errPath = capture + ".err"
         process = try Process.waypost(arguments, for: node, stdout: outPath, stderr: errPath)
     }
+
+    /// Whether the command still runs.
+    var isRunning: Bool { process.isRunning }
 
     /// Waits for the command to end.
     func wait() -> WaypostResult {

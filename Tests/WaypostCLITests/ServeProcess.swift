@@ -45,6 +45,9 @@ final class ServeProcess: @unchecked Sendable {
     /// Whether it still runs.
     var isRunning: Bool { process.isRunning }
 
+    /// Its process id.
+    var processIdentifier: Int32 { process.processIdentifier }
+
     /// Sends `signal` and waits for the process to end; returns its exit status.
     @discardableResult
     func stop(_ signal: Int32 = SIGTERM) -> Int32 {

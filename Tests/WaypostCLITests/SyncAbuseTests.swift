@@ -108,6 +108,23 @@ import WaypostSync
         #expect(connection.waitForClose(within: 15), "a peer that goes quiet after the handshake is dropped")
     }
 
+    @Test func aNodeRefusesItselfAtTheHandshake() throws {
+        let sandbox = try Sandbox()
+        let (post, _) = try sandbox.pair()
+        let serve = try ServeProcess(post)
+        let before = try post.snapshot()
+        // An initiator with the post's own identity that does not check whom it reached.
+        var (connection, channel) = try handshake(as: post, with: serve)
+        let answer = try #require(connection.readFrame())
+        guard case .refuse(let refusal) = try SyncMessage(decoding: channel.receiving.open(answer)) else {
+            Issue.record("the node accepted itself")
+            return
+        }
+        #expect(refusal.message.contains("itself"), "\(refusal.message)")
+        #expect(connection.waitForClose(within: 10))
+        #expect(try post.snapshot() == before)
+    }
+
     /// Opens a connection to `serve` and completes the handshake as `node`, by hand.
     func handshake(as node: TestNode, with serve: ServeProcess) throws -> (RawConnection, HandshakeResult) {
         let keys = try Node.open(home: NodeHome(explicit: node.home)).signingKeys(passphrase: { WaypostProcess.passphrase })

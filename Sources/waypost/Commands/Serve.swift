@@ -23,6 +23,9 @@ struct Serve: AsyncParsableCommand {
             Prints 'listening on HOST:PORT' on stdout; logs one line per connection, sync and failure on \
             stderr (no personal data). Stops cleanly on Ctrl-C or SIGTERM: a batch being applied is \
             committed or rolled back whole.
+
+            Only one 'serve' runs on a home at a time: a second one exits at once naming the process \
+            that holds the home's 'serve.lock'.
             """)
 
     @OptionGroup var node: NodeOptions
@@ -45,6 +48,9 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let (opened, keys, _) = try node.openNodeWithKeys()
+        // One serve per home: two would dial the same peers and answer for one node at two addresses.
+        let lock = try Failure.report { () throws(NodeError) in try ServeLock.acquire(home: node.nodeHome) }
+        defer { withExtendedLifetime(lock) {} }
         let address = try Failure.report { () throws(SyncError) in try PeerAddress(parsing: listen) }
         let logger = try ProcessLogger.make(level: logLevel)
         var limits = tuning.limits
