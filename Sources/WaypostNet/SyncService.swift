@@ -47,7 +47,7 @@ public struct SyncService: Sendable {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let pool = NIOThreadPool(numberOfThreads: 1)
         pool.start()
-        let registry = SessionRegistry(local: keys.publicKey, maximumConnections: limits.maximumConnections)
+        let registry = SessionRegistry(local: keys.publicKey, limits: limits)
         let context = SyncContext(
             replica: replica, keys: keys, limits: limits, worker: ReplicaWorker(pool: pool), logger: logger, registry: registry)
         do {
@@ -71,7 +71,9 @@ public struct SyncService: Sendable {
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                 .serverChannelOption(.backlog, value: 64)
                 .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-                .bind(host: listen.host, port: listen.port) { channel in SyncPipeline.configure(channel, limits: limits) }
+                .bind(host: listen.host, port: listen.port) { channel in
+                    SyncPipeline.configure(channel, side: .responder, limits: limits)
+                }
         } catch {
             throw SyncError(.connection, "cannot listen on \(listen): \(error)")
         }
@@ -97,14 +99,25 @@ public struct SyncService: Sendable {
                     try await withThrowingDiscardingTaskGroup { connections in
                         for try await connection in inbound {
                             let remote = connection.channel.remoteAddress.map(Self.describe) ?? "unknown"
-                            guard context.registry!.openConnection() else {
-                                logger.warning("too many connections; closed one", metadata: ["from": "\(remote)"])
+                            let channel = connection.channel
+                            let (slot, evicted) = context.registry!.openConnection(
+                                from: channel.remoteAddress?.ipAddress ?? remote, close: { channel.close(promise: nil) })
+                            if let evicted {
+                                logger.warning(
+                                    "closed the oldest connection not yet accepted, to make room for a new one",
+                                    metadata: ["address": "\(evicted)", "for": "\(remote)"])
+                            }
+                            guard let slot else {
+                                logger.warning(
+                                    "every connection slot holds an accepted peer; closed one", metadata: ["from": "\(remote)"])
                                 connections.addTask { try? await connection.executeThenClose { _, _ in } }
                                 continue
                             }
                             connections.addTask {
-                                defer { context.registry!.closeConnection() }
-                                let session = SyncSession(context: context, side: .responder, mode: .live, address: remote)
+                                defer { context.registry!.closeConnection(slot) }
+                                var session = SyncSession(
+                                    context: context, side: .responder, mode: .live, address: remote)
+                                session.slot = slot
                                 await Self.runLogged(session, connection, logger: logger, direction: "from")
                             }
                         }
@@ -176,7 +189,9 @@ public struct SyncService: Sendable {
             return try await ClientBootstrap(group: group)
                 .connectTimeout(.seconds(10))
                 .channelOption(.socketOption(.tcp_nodelay), value: 1)
-                .connect(host: address.host, port: address.port) { channel in SyncPipeline.configure(channel, limits: limits) }
+                .connect(host: address.host, port: address.port) { channel in
+                    SyncPipeline.configure(channel, side: .initiator, limits: limits)
+                }
         } catch {
             throw SyncError(.connection, "cannot connect to \(address): \(error)")
         }

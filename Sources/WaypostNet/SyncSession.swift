@@ -37,6 +37,8 @@ struct SyncSession: Sendable {
     let address: String
     /// Called on every step, for progress on a terminal.
     var onProgress: (@Sendable (SyncProgress) -> Void)? = nil
+    /// The connection's slot in `serve`'s table (``SessionRegistry``), for an accepted socket.
+    var slot: SessionRegistry.Slot? = nil
 
     private enum Event: Sendable {
         case frame(ByteBuffer)
@@ -55,11 +57,19 @@ struct SyncSession: Sendable {
         }
         do {
             return try await connection.executeThenClose { inbound, outbound in
-                let (events, continuation) = AsyncStream.makeStream(of: Event.self, bufferingPolicy: .bufferingOldest(256))
+                let (events, continuation) = AsyncStream.makeStream(of: Event.self)
+                // The loop gives one of these back for every frame it takes. The reader takes the next frame
+                // from NIO only then, so this stream holds at most one frame; the frames behind it stay in
+                // NIO's bounded buffer, and then in the socket (`SyncLimits.bufferedFrames`).
+                let (taken, taking) = AsyncStream.makeStream(of: Void.self)
                 return try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask {
+                        var credits = taken.makeAsyncIterator()
                         do {
-                            for try await frame in inbound { continuation.yield(.frame(frame)) }
+                            for try await frame in inbound {
+                                continuation.yield(.frame(frame))
+                                guard await credits.next() != nil else { break }
+                            }
                             continuation.yield(.closed(nil))
                         } catch {
                             continuation.yield(.closed(error))
@@ -73,17 +83,19 @@ struct SyncSession: Sendable {
                         }
                     }
                     var loop = Loop(
-                        session: self, events: events.makeAsyncIterator(), outbound: outbound, channel: channel,
-                        handshakeDeadline: handshakeDeadline)
+                        session: self, events: events.makeAsyncIterator(), taking: taking, outbound: outbound,
+                        channel: channel, handshakeDeadline: handshakeDeadline)
                     do {
                         let progress = try await loop.run()
                         loop.release()
                         channel.close(promise: nil)
+                        taking.finish()
                         group.cancelAll()
                         return progress
                     } catch {
                         loop.release()
                         channel.close(promise: nil)
+                        taking.finish()
                         group.cancelAll()
                         throw error
                     }
@@ -102,6 +114,8 @@ struct SyncSession: Sendable {
     private struct Loop {
         let session: SyncSession
         var events: AsyncStream<Event>.Iterator
+        /// Tells the reader that a frame was taken (see ``SyncSession/run(_:)``).
+        let taking: AsyncStream<Void>.Continuation
         let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
         let channel: any Channel
         let handshakeDeadline: Scheduled<Void>
@@ -130,10 +144,13 @@ struct SyncSession: Sendable {
         var loggedOnce = false
         var lastSend = ContinuousClock.now
 
-        init(session: SyncSession, events: AsyncStream<Event>.Iterator, outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>,
-             channel: any Channel, handshakeDeadline: Scheduled<Void>) {
+        init(
+            session: SyncSession, events: AsyncStream<Event>.Iterator, taking: AsyncStream<Void>.Continuation,
+            outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>, channel: any Channel, handshakeDeadline: Scheduled<Void>
+        ) {
             self.session = session
             self.events = events
+            self.taking = taking
             self.outbound = outbound
             self.channel = channel
             self.handshakeDeadline = handshakeDeadline
@@ -179,7 +196,7 @@ struct SyncSession: Sendable {
                 receiving = result.receiving
                 try await admit(result.peer)
                 switch try await nextMessage() {
-                case .accept: break
+                case .accept: try await accepted()
                 case .refuse(let refusal): throw SyncError(.refused, "\(result.peer.short) refused this node: \(refusal.message)")
                 default: throw SyncError(.malformed, "\(result.peer.short) broke the protocol: no accept after the handshake")
                 }
@@ -198,6 +215,8 @@ struct SyncSession: Sendable {
                 try await refuseIfThisNode(result.peer, refuseInChannel: true)
                 try await checkTrust(of: result.peer, refuseInChannel: true)
                 try await admit(result.peer)
+                // Before `accept` goes out: the initiator's next frames may be longer than the handshake's.
+                try await accepted()
                 try await send(.accept)
             }
             return result.peer
@@ -253,6 +272,20 @@ struct SyncSession: Sendable {
             admitted = peer
         }
 
+        /// The peer is accepted: its connection keeps its slot in `serve`'s table from now on, and its frames
+        /// may be up to the maximum frame (``FrameDecoder``).
+        mutating func accepted() async throws {
+            if let slot = session.slot, context.registry?.authenticate(slot) == false {
+                throw SyncError(
+                    .connection, "the connection was closed to make room for another before its peer was accepted")
+            }
+            do {
+                try await channel.triggerUserOutboundEvent(FrameDecoder.PeerAccepted()).get()
+            } catch {
+                throw SyncError(.connection, "the connection closed during the handshake: \(error)")
+            }
+        }
+
         /// Gives the registry's slot back, however the session ended (after admission, a refusal or a
         /// dropped link must not leave the peer marked as connected).
         mutating func release() {
@@ -273,7 +306,7 @@ struct SyncSession: Sendable {
             try await send(.versions(mine))
             while true {
                 if case .untilCaughtUp = session.mode, sentCaughtUp, peerCaughtUp { return }
-                guard let event = await events.next() else { throw CancellationError() }
+                guard let event = await nextEvent() else { throw CancellationError() }
                 switch event {
                 case .closed(let error):
                     if case .live = session.mode { return }
@@ -460,8 +493,15 @@ struct SyncSession: Sendable {
 
         // MARK: Frames
 
+        /// The next event; taking a frame lets the reader fetch the one after it.
+        mutating func nextEvent() async -> Event? {
+            let event = await events.next()
+            if case .frame = event { taking.yield() }
+            return event
+        }
+
         mutating func nextFrame(during phase: String) async throws -> [UInt8] {
-            while let event = await events.next() {
+            while let event = await nextEvent() {
                 switch event {
                 case .tick: continue
                 case .frame(var buffer):

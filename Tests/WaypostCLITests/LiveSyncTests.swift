@@ -232,7 +232,7 @@ extension TestNode {
 
     /// Creates `count` cases of `fields` fields each through the library, as a data-entry import would,
     /// and returns how many changes that made.
-    func createCases(_ count: Int, fields: Int) throws -> Int {
+    func createCases(_ count: Int, fields: Int, valueLength: Int? = nil) throws -> Int {
         let node = try Node.open(home: NodeHome(explicit: home), passphrase: { WaypostProcess.passphrase })
         let keys = try node.signingKeys(passphrase: { WaypostProcess.passphrase })
         let names = ["given_name", "family_name", "owner", "location"]
@@ -240,7 +240,9 @@ extension TestNode {
         let records = try (0..<count).map { index in
             try (0..<fields).map { field throws(CoreError) in
                 let name = field < names.count ? names[field] : "owner"
-                return try Edit(parsing: "\(name)=value \(index) \(field)", in: schema)
+                let value = "value \(index) \(field)"
+                let padded = valueLength.map { value.padding(toLength: $0, withPad: "x", startingAt: 0) } ?? value
+                return try Edit(parsing: "\(name)=\(padded)", in: schema)
             }
         }
         let before = try node.replica.statistics().changes
@@ -331,3 +333,4 @@ extension ServeProcess {
         #expect(!serve.log.contains("discovery on"), "\(serve.log)")
     }
 }
+

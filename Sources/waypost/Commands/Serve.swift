@@ -32,7 +32,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Where to listen, HOST:PORT (port 0 picks a free one).")
     var listen = "0.0.0.0:\(PeerAddress.defaultPort)"
     @OptionGroup var tuning: SyncTuning
-    @Option(help: "Most connections open at once; more sockets are closed at once.")
+    @Option(help: ArgumentHelp(
+        "Most connections open at once.",
+        discussion: "When all are taken, a new socket takes the place of the oldest one whose peer is not yet accepted; when every one holds an accepted peer, it is closed at once."))
     var maxConnections = SyncLimits.standard.maximumConnections
     @Flag(help: ArgumentHelp(
         "Announce this node on the local network and find trusted nodes there.",
