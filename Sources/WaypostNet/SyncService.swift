@@ -155,14 +155,17 @@ public struct SyncService: Sendable {
         _ node: NodeID, group: MultiThreadedEventLoopGroup, context: SyncContext, discovered: DiscoveredAddresses
     ) async {
         var backoff = Backoff(initial: 1, maximum: 60)
+        var choice = DialAddressChoice()
         var generator = SystemRandomNumberGenerator()
         let replica = context.replica
         while !Task.isCancelled {
             // A revoked peer is not dialled: it learns nothing, not even this node's address (trust.md §7.4).
             if (try? await context.worker.run({ try replica.isRevoked(node) })) == true { return }
             let peer = (try? await context.worker.run({ try replica.peers() }))?.first { $0.node == node }
-            // A fresh discovery beats a stored address that may be stale (a clinic back at base).
-            guard let text = discovered.address(of: node)?.description ?? peer?.address else { return }
+            // The stored address while it works; a discovered one when there is none, or it failed.
+            let stored = peer?.address
+            let found = discovered.address(of: node)?.description
+            guard let text = choice.next(stored: stored, discovered: found) else { return }
             let name = peer?.name ?? node.short
             if context.registry?.isConnected(node) == true {
                 try? await Task.sleep(for: .seconds(1))
@@ -175,8 +178,10 @@ public struct SyncService: Sendable {
                 let session = SyncSession(context: context, side: .initiator(expected: node), mode: .live, address: text)
                 let handshakeDone = await runLogged(session, connection, logger: logger, direction: "to", name: name)
                 if handshakeDone { backoff.succeeded() }
+                choice.record(text, stored: stored, reached: handshakeDone)
             } catch {
                 logger.info("cannot reach peer", metadata: ["peer": "\(name)", "address": "\(text)", "error": "\(error)"])
+                choice.record(text, stored: stored, reached: false)
             }
             let wait = backoff.failed(using: &generator)
             try? await Task.sleep(for: .milliseconds(Int64(wait * 1000)))
