@@ -25,7 +25,9 @@ final class FrameDecoder: ChannelDuplexHandler {
     private var buffered: ByteBuffer? = nil
     /// Whether `read()` was asked for while the allowance said to wait.
     private var readPending = false
-    private var failed = false
+    /// Why the connection was closed here, once it was.
+    private var failure: FrameTooLarge? = nil
+    private var failed: Bool { failure != nil }
 
     init(allowance: FrameAllowance) { self.allowance = allowance }
 
@@ -60,6 +62,11 @@ final class FrameDecoder: ChannelDuplexHandler {
             context.triggerUserOutboundEvent(event, promise: promise)
             return
         }
+        if let failure {
+            // Too late: the peer broke the limit before the session accepted it, and the connection is closing.
+            promise?.fail(failure)
+            return
+        }
         allowance.peerAccepted()
         promise?.succeed(())
         deliver(context: context)
@@ -88,7 +95,7 @@ final class FrameDecoder: ChannelDuplexHandler {
     }
 
     private func fail(context: ChannelHandlerContext, _ error: FrameTooLarge) {
-        failed = true
+        failure = error
         buffered = nil
         context.fireErrorCaught(error)
         context.close(promise: nil)

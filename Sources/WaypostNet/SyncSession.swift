@@ -281,7 +281,15 @@ struct SyncSession: Sendable {
             }
             do {
                 try await channel.triggerUserOutboundEvent(FrameDecoder.PeerAccepted()).get()
+            } catch let reason as FrameTooLarge {
+                throw SyncError(.malformed, "\(reason); closed")
             } catch {
+                // The connection closed under the handshake; its end says why if the peer broke a frame limit.
+                while let event = await nextEvent() {
+                    guard case .closed(let reason) = event else { continue }
+                    if let reason = reason as? FrameTooLarge { throw SyncError(.malformed, "\(reason); closed") }
+                    break
+                }
                 throw SyncError(.connection, "the connection closed during the handshake: \(error)")
             }
         }

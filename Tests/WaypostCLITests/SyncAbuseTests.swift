@@ -151,6 +151,7 @@ import WaypostSync
         // The frame is refused on its length: the connection closes, and no `accept` ever comes.
         #expect(connection.readFrame() == nil, "the node took the frame and accepted the peer: \(serve.log)")
         #expect(connection.waitForClose(within: 10), "the connection is closed: \(serve.log)")
+        #expect(eventually { serve.log.contains("before it was accepted") }, "\(serve.log)")
     }
 
     /// Issue 15, §3: six untrusted connections sending 4 MiB frames took a loaded node from 94 MB to 2 GB.
