@@ -110,6 +110,14 @@ let package = Package(
             ]),
         .testTarget(name: "WaypostCryptoTests", dependencies: ["WaypostCore", "WaypostCrypto"]),
         .testTarget(name: "WaypostSyncTests", dependencies: ["WaypostCore", "WaypostCrypto", "WaypostSync", "WaypostTesting"]),
+        // The transport's channel handlers and tables, without sockets (NIO's EmbeddedChannel).
+        .testTarget(
+            name: "WaypostNetTests",
+            dependencies: [
+                "WaypostCore", "WaypostSync", "WaypostNet",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]),
         .testTarget(
             name: "WaypostCLITests",
             dependencies: [

@@ -72,6 +72,8 @@ enum Discovery {
             channel = try await DatagramBootstrap(group: group)
                 .channelOption(.socketOption(.so_reuseaddr), value: 1)
                 .channelOption(ChannelOptions.Types.SocketOption(level: SocketOptionLevel(SOL_SOCKET), name: SocketOptionName(SO_REUSEPORT)), value: 1)
+                // Each datagram's destination address and interface (IP_PKTINFO), for ``DiscoveryFilter``.
+                .channelOption(.receivePacketInfo, value: true)
                 .bind(host: "0.0.0.0", port: options.group.port) { channel in
                     channel.eventLoop.makeCompletedFuture { try Datagrams(wrappingChannelSynchronously: channel) }
                 }
@@ -125,6 +127,10 @@ enum Discovery {
         context.logger.info("discovery on", metadata: ["group": "\(options.group)"])
         let me = context.keys.publicKey
         let replica = context.replica
+        guard let filter = DiscoveryFilter(group: options.group.host) else {
+            throw SyncError(
+                .invalidAddress, "\(options.group.host) is not an IPv4 multicast group; use one in 239.255.0.0/16")
+        }
         try await withThrowingDiscardingTaskGroup { tasks in
             tasks.addTask {
                 while !Task.isCancelled {
@@ -133,11 +139,21 @@ enum Discovery {
                     try await Task.sleep(for: .milliseconds(Int64(options.interval * 1000)))
                 }
             }
+            var links = InterfaceNetworks()
             for try await envelope in inbound {
                 var data = envelope.data
-                guard let announcement = try? Announcement(decoding: data.readBytes(length: data.readableBytes) ?? []),
-                    let host = envelope.remoteAddress.ipAddress
+                guard let host = envelope.remoteAddress.ipAddress,
+                    let announcement = try? Announcement(decoding: data.readBytes(length: data.readableBytes) ?? [])
                 else { continue }
+                // Only what came to the group from this link: a unicast datagram, from anywhere, is ignored.
+                let packet = envelope.metadata?.packetInfo
+                let destination = packet?.destinationAddress.ipAddress
+                guard filter.accepts(source: host, destination: destination, links: links.networks(of: packet?.interfaceIndex))
+                else {
+                    context.logger.debug(
+                        "ignored an announcement not sent to the group from this link", metadata: ["from": "\(host)"])
+                    continue
+                }
                 let known = (try? await context.worker.run { try replica.trust().trustedNodes }) ?? []
                 guard let node = announcement.announcer(among: known), node != me else { continue }
                 let address = PeerAddress(host: host, port: Int(announcement.port))

@@ -1,7 +1,9 @@
 import Synchronization
 import WaypostCore
+import WaypostSync
 
-/// The sessions open in a `serve` process, at most one per peer.
+/// The connections and sessions open in a `serve` process: a slot for each accepted socket
+/// (``ConnectionTable``), and at most one session per peer.
 ///
 /// Two nodes that dial each other at the same moment get two connections. Both keep the same one, with
 /// no message about it: the connection the node with the lower id dialled.
@@ -11,14 +13,33 @@ final class SessionRegistry: Sendable {
         let close: @Sendable () -> Void
     }
 
+    /// A slot in the table, held by one accepted socket from its arrival until it closes.
+    struct Slot: Hashable, Sendable {
+        fileprivate let number: UInt64
+    }
+
+    private struct Closer {
+        let address: String
+        let close: @Sendable () -> Void
+    }
+
+    private struct Slots {
+        var table: ConnectionTable<Slot>
+        var closers: [Slot: Closer] = [:]
+        var next: UInt64 = 0
+    }
+
     private let local: NodeID
     private let sessions = Mutex<[NodeID: Entry]>([:])
-    private let connections = Mutex(0)
-    private let maximumConnections: Int
+    private let slots: Mutex<Slots>
 
-    init(local: NodeID, maximumConnections: Int) {
+    init(local: NodeID, limits: SyncLimits) {
         self.local = local
-        self.maximumConnections = maximumConnections
+        slots = Mutex(
+            Slots(
+                table: ConnectionTable(
+                    maximumConnections: limits.maximumConnections,
+                    maximumUnauthenticatedPerAddress: limits.unauthenticatedPerAddress)))
     }
 
     /// Whether a session with `peer` is open.
@@ -49,15 +70,37 @@ final class SessionRegistry: Sendable {
         }
     }
 
-    /// Takes one of the connection slots, or returns false if all are taken.
-    func openConnection() -> Bool {
-        connections.withLock { count in
-            guard count < maximumConnections else { return false }
-            count += 1
-            return true
+    /// Takes a slot for a socket that arrived from `address`; `slot` is nil if every slot holds an
+    /// accepted peer. If the socket takes the place of another not yet accepted, that one is closed
+    /// through the `close` it was given, and `evicted` is its address.
+    func openConnection(from address: String, close: @escaping @Sendable () -> Void) -> (slot: Slot?, evicted: String?)
+    {
+        let (slot, displaced) = slots.withLock { slots -> (Slot?, Closer?) in
+            slots.next += 1
+            let slot = Slot(number: slots.next)
+            switch slots.table.open(slot, from: address) {
+            case .refused:
+                return (nil, nil)
+            case .admitted(let evicting):
+                slots.closers[slot] = Closer(address: address, close: close)
+                return (slot, evicting.flatMap { slots.closers.removeValue(forKey: $0) })
+            }
         }
+        displaced?.close()
+        return (slot, displaced?.address)
     }
 
-    /// Gives back a connection slot.
-    func closeConnection() { connections.withLock { $0 -= 1 } }
+    /// Marks the slot's peer as accepted: it keeps its slot until it closes. Returns false if the slot
+    /// was given to another socket meanwhile (the connection is being closed).
+    func authenticate(_ slot: Slot) -> Bool {
+        slots.withLock { $0.table.authenticate(slot) }
+    }
+
+    /// Gives back a slot.
+    func closeConnection(_ slot: Slot) {
+        slots.withLock { slots in
+            slots.table.close(slot)
+            slots.closers[slot] = nil
+        }
+    }
 }

@@ -47,7 +47,7 @@ public struct SyncService: Sendable {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let pool = NIOThreadPool(numberOfThreads: 1)
         pool.start()
-        let registry = SessionRegistry(local: keys.publicKey, maximumConnections: limits.maximumConnections)
+        let registry = SessionRegistry(local: keys.publicKey, limits: limits)
         let context = SyncContext(
             replica: replica, keys: keys, limits: limits, worker: ReplicaWorker(pool: pool), logger: logger, registry: registry)
         do {
@@ -71,7 +71,9 @@ public struct SyncService: Sendable {
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                 .serverChannelOption(.backlog, value: 64)
                 .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-                .bind(host: listen.host, port: listen.port) { channel in SyncPipeline.configure(channel, limits: limits) }
+                .bind(host: listen.host, port: listen.port) { channel in
+                    SyncPipeline.configure(channel, side: .responder, limits: limits)
+                }
         } catch {
             throw SyncError(.connection, "cannot listen on \(listen): \(error)")
         }
@@ -97,14 +99,25 @@ public struct SyncService: Sendable {
                     try await withThrowingDiscardingTaskGroup { connections in
                         for try await connection in inbound {
                             let remote = connection.channel.remoteAddress.map(Self.describe) ?? "unknown"
-                            guard context.registry!.openConnection() else {
-                                logger.warning("too many connections; closed one", metadata: ["from": "\(remote)"])
+                            let channel = connection.channel
+                            let (slot, evicted) = context.registry!.openConnection(
+                                from: channel.remoteAddress?.ipAddress ?? remote, close: { channel.close(promise: nil) })
+                            if let evicted {
+                                logger.warning(
+                                    "closed the oldest connection not yet accepted, to make room for a new one",
+                                    metadata: ["address": "\(evicted)", "for": "\(remote)"])
+                            }
+                            guard let slot else {
+                                logger.warning(
+                                    "every connection slot holds an accepted peer; closed one", metadata: ["from": "\(remote)"])
                                 connections.addTask { try? await connection.executeThenClose { _, _ in } }
                                 continue
                             }
                             connections.addTask {
-                                defer { context.registry!.closeConnection() }
-                                let session = SyncSession(context: context, side: .responder, mode: .live, address: remote)
+                                defer { context.registry!.closeConnection(slot) }
+                                var session = SyncSession(
+                                    context: context, side: .responder, mode: .live, address: remote)
+                                session.slot = slot
                                 await Self.runLogged(session, connection, logger: logger, direction: "from")
                             }
                         }
@@ -142,14 +155,17 @@ public struct SyncService: Sendable {
         _ node: NodeID, group: MultiThreadedEventLoopGroup, context: SyncContext, discovered: DiscoveredAddresses
     ) async {
         var backoff = Backoff(initial: 1, maximum: 60)
+        var choice = DialAddressChoice()
         var generator = SystemRandomNumberGenerator()
         let replica = context.replica
         while !Task.isCancelled {
             // A revoked peer is not dialled: it learns nothing, not even this node's address (trust.md §7.4).
             if (try? await context.worker.run({ try replica.isRevoked(node) })) == true { return }
             let peer = (try? await context.worker.run({ try replica.peers() }))?.first { $0.node == node }
-            // A fresh discovery beats a stored address that may be stale (a clinic back at base).
-            guard let text = discovered.address(of: node)?.description ?? peer?.address else { return }
+            // The stored address while it works; a discovered one when there is none, or it failed.
+            let stored = peer?.address
+            let found = discovered.address(of: node)?.description
+            guard let text = choice.next(stored: stored, discovered: found) else { return }
             let name = peer?.name ?? node.short
             if context.registry?.isConnected(node) == true {
                 try? await Task.sleep(for: .seconds(1))
@@ -162,8 +178,10 @@ public struct SyncService: Sendable {
                 let session = SyncSession(context: context, side: .initiator(expected: node), mode: .live, address: text)
                 let handshakeDone = await runLogged(session, connection, logger: logger, direction: "to", name: name)
                 if handshakeDone { backoff.succeeded() }
+                choice.record(text, stored: stored, reached: handshakeDone)
             } catch {
                 logger.info("cannot reach peer", metadata: ["peer": "\(name)", "address": "\(text)", "error": "\(error)"])
+                choice.record(text, stored: stored, reached: false)
             }
             let wait = backoff.failed(using: &generator)
             try? await Task.sleep(for: .milliseconds(Int64(wait * 1000)))
@@ -176,7 +194,9 @@ public struct SyncService: Sendable {
             return try await ClientBootstrap(group: group)
                 .connectTimeout(.seconds(10))
                 .channelOption(.socketOption(.tcp_nodelay), value: 1)
-                .connect(host: address.host, port: address.port) { channel in SyncPipeline.configure(channel, limits: limits) }
+                .connect(host: address.host, port: address.port) { channel in
+                    SyncPipeline.configure(channel, side: .initiator, limits: limits)
+                }
         } catch {
             throw SyncError(.connection, "cannot connect to \(address): \(error)")
         }
@@ -203,7 +223,7 @@ public struct SyncService: Sendable {
             metadata["error"] = "\(error.message)"
             logger.warning("connection \(direction) peer failed", metadata: metadata)
             return error.code != .connection && error.code != .untrusted && error.code != .wrongPeer
-                && error.code != .malformed && error.code != .unsupportedVersion && error.code != .timeout
+                && error.code != .sameNode && error.code != .malformed && error.code != .unsupportedVersion && error.code != .timeout
         } catch {
             metadata["error"] = "\(error)"
             logger.warning("connection \(direction) peer failed", metadata: metadata)

@@ -37,6 +37,8 @@ struct SyncSession: Sendable {
     let address: String
     /// Called on every step, for progress on a terminal.
     var onProgress: (@Sendable (SyncProgress) -> Void)? = nil
+    /// The connection's slot in `serve`'s table (``SessionRegistry``), for an accepted socket.
+    var slot: SessionRegistry.Slot? = nil
 
     private enum Event: Sendable {
         case frame(ByteBuffer)
@@ -55,11 +57,19 @@ struct SyncSession: Sendable {
         }
         do {
             return try await connection.executeThenClose { inbound, outbound in
-                let (events, continuation) = AsyncStream.makeStream(of: Event.self, bufferingPolicy: .bufferingOldest(256))
+                let (events, continuation) = AsyncStream.makeStream(of: Event.self)
+                // The loop gives one of these back for every frame it takes. The reader takes the next frame
+                // from NIO only then, so this stream holds at most one frame; the frames behind it stay in
+                // NIO's bounded buffer, and then in the socket (`SyncLimits.bufferedFrames`).
+                let (taken, taking) = AsyncStream.makeStream(of: Void.self)
                 return try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask {
+                        var credits = taken.makeAsyncIterator()
                         do {
-                            for try await frame in inbound { continuation.yield(.frame(frame)) }
+                            for try await frame in inbound {
+                                continuation.yield(.frame(frame))
+                                guard await credits.next() != nil else { break }
+                            }
                             continuation.yield(.closed(nil))
                         } catch {
                             continuation.yield(.closed(error))
@@ -73,17 +83,19 @@ struct SyncSession: Sendable {
                         }
                     }
                     var loop = Loop(
-                        session: self, events: events.makeAsyncIterator(), outbound: outbound, channel: channel,
-                        handshakeDeadline: handshakeDeadline)
+                        session: self, events: events.makeAsyncIterator(), taking: taking, outbound: outbound,
+                        channel: channel, handshakeDeadline: handshakeDeadline)
                     do {
                         let progress = try await loop.run()
                         loop.release()
                         channel.close(promise: nil)
+                        taking.finish()
                         group.cancelAll()
                         return progress
                     } catch {
                         loop.release()
                         channel.close(promise: nil)
+                        taking.finish()
                         group.cancelAll()
                         throw error
                     }
@@ -104,6 +116,8 @@ struct SyncSession: Sendable {
     private struct Loop {
         let session: SyncSession
         var events: AsyncStream<Event>.Iterator
+        /// Tells the reader that a frame was taken (see ``SyncSession/run(_:)``).
+        let taking: AsyncStream<Void>.Continuation
         let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
         let channel: any Channel
         let handshakeDeadline: Scheduled<Void>
@@ -132,10 +146,13 @@ struct SyncSession: Sendable {
         var loggedOnce = false
         var lastSend = ContinuousClock.now
 
-        init(session: SyncSession, events: AsyncStream<Event>.Iterator, outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>,
-             channel: any Channel, handshakeDeadline: Scheduled<Void>) {
+        init(
+            session: SyncSession, events: AsyncStream<Event>.Iterator, taking: AsyncStream<Void>.Continuation,
+            outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>, channel: any Channel, handshakeDeadline: Scheduled<Void>
+        ) {
             self.session = session
             self.events = events
+            self.taking = taking
             self.outbound = outbound
             self.channel = channel
             self.handshakeDeadline = handshakeDeadline
@@ -170,6 +187,7 @@ struct SyncSession: Sendable {
                 let (confirmation, finished) = try initiator.finish(reply: try await nextFrame(during: "the handshake"))
                 result = finished
                 // Checked before message 3, so a wrong or untrusted node never learns this node's id.
+                try await refuseIfThisNode(result.peer, refuseInChannel: false)
                 if let expected, expected != result.peer {
                     throw SyncError(
                         .wrongPeer, "the node at \(session.address) is \(result.peer.short), not the peer \(expected.short) that was dialled")
@@ -180,7 +198,7 @@ struct SyncSession: Sendable {
                 receiving = result.receiving
                 try await admit(result.peer)
                 switch try await nextMessage() {
-                case .accept: break
+                case .accept: try await accepted()
                 case .refuse(let refusal): throw SyncError(.refused, "\(result.peer.short) refused this node: \(refusal.message)")
                 default: throw SyncError(.malformed, "\(result.peer.short) broke the protocol: no accept after the handshake")
                 }
@@ -196,11 +214,30 @@ struct SyncSession: Sendable {
                 result = try responder.finish(confirmation: try await nextFrame(during: "the handshake"))
                 sending = result.sending
                 receiving = result.receiving
+                try await refuseIfThisNode(result.peer, refuseInChannel: true)
                 try await checkTrust(of: result.peer, refuseInChannel: true)
                 try await admit(result.peer)
+                // Before `accept` goes out: the initiator's next frames may be longer than the handshake's.
+                try await accepted()
                 try await send(.accept)
             }
             return result.peer
+        }
+
+        /// Throws when the other side proved this node's own id: its own `serve`, or a copy of its home
+        /// running elsewhere. A node trusts itself, so without this it would sync with itself; it is
+        /// checked before trust, and before anything of the replica is read (`Protocol/sync.md` §5.1).
+        mutating func refuseIfThisNode(_ peer: NodeID, refuseInChannel: Bool) async throws {
+            guard peer == context.keys.publicKey else { return }
+            if refuseInChannel {
+                let reason = "\(peer.short) is this node itself; a node does not sync with itself"
+                try? await send(.refuse(.init(.other, reason)))
+            }
+            let answered = refuseInChannel ? "dialled in from" : "answers at"
+            throw SyncError(
+                .sameNode,
+                "the node that \(answered) \(session.address) is this node itself (\(peer.short)); a node does not sync "
+                    + "with itself: give the address of another node")
         }
 
         /// Refuses (and throws for) a node this one does not trust, or has revoked (`Protocol/trust.md` §7.4).
@@ -237,6 +274,28 @@ struct SyncSession: Sendable {
             admitted = peer
         }
 
+        /// The peer is accepted: its connection keeps its slot in `serve`'s table from now on, and its frames
+        /// may be up to the maximum frame (``FrameDecoder``).
+        mutating func accepted() async throws {
+            if let slot = session.slot, context.registry?.authenticate(slot) == false {
+                throw SyncError(
+                    .connection, "the connection was closed to make room for another before its peer was accepted")
+            }
+            do {
+                try await channel.triggerUserOutboundEvent(FrameDecoder.PeerAccepted()).get()
+            } catch let reason as FrameTooLarge {
+                throw SyncError(.malformed, "\(reason); closed")
+            } catch {
+                // The connection closed under the handshake; its end says why if the peer broke a frame limit.
+                while let event = await nextEvent() {
+                    guard case .closed(let reason) = event else { continue }
+                    if let reason = reason as? FrameTooLarge { throw SyncError(.malformed, "\(reason); closed") }
+                    break
+                }
+                throw SyncError(.connection, "the connection closed during the handshake: \(error)")
+            }
+        }
+
         /// Gives the registry's slot back, however the session ended (after admission, a refusal or a
         /// dropped link must not leave the peer marked as connected).
         mutating func release() {
@@ -257,7 +316,7 @@ struct SyncSession: Sendable {
             try await send(.versions(mine))
             while true {
                 if case .untilCaughtUp = session.mode, sentCaughtUp, peerCaughtUp { return }
-                guard let event = await events.next() else { throw CancellationError() }
+                guard let event = await nextEvent() else { throw CancellationError() }
                 switch event {
                 case .closed(let error):
                     if case .live = session.mode { return }
@@ -444,8 +503,15 @@ struct SyncSession: Sendable {
 
         // MARK: Frames
 
+        /// The next event; taking a frame lets the reader fetch the one after it.
+        mutating func nextEvent() async -> Event? {
+            let event = await events.next()
+            if case .frame = event { taking.yield() }
+            return event
+        }
+
         mutating func nextFrame(during phase: String) async throws -> [UInt8] {
-            while let event = await events.next() {
+            while let event = await nextEvent() {
                 switch event {
                 case .tick: continue
                 case .frame(var buffer):

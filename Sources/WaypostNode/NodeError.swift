@@ -26,6 +26,8 @@ public struct NodeError: Error, Sendable, CustomStringConvertible {
         /// A directive that cannot be issued as asked: no reason, an overlong one, a node that cannot
         /// be revoked, or a last accepted sequence this replica cannot vouch for.
         case invalidDirective = "invalid-directive"
+        /// Another process already does what this one was asked to: a second `serve` on one home.
+        case alreadyRunning = "already-running"
     }
 
     /// What kind of problem.

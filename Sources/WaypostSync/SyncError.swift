@@ -14,6 +14,9 @@ public struct SyncError: Error, Sendable, Hashable, CustomStringConvertible {
         case refused
         /// The other side is not the node that was dialled.
         case wrongPeer = "wrong-peer"
+        /// The other side is this node itself (its own `serve`, or a copy of its home): a node never
+        /// syncs with itself.
+        case sameNode = "same-node"
         /// Nothing arrived in time.
         case timeout
         /// The connection closed or could not be opened.

@@ -3,6 +3,7 @@ import Testing
 import WaypostCore
 import WaypostNode
 import WaypostStore
+import WaypostSync
 import GRDB
 
 /// Live sync between real `waypost serve` processes on 127.0.0.1, with ports picked at run time
@@ -143,6 +144,18 @@ import GRDB
         _ = clinic
     }
 
+    @Test func syncWithThisNodesOwnServeIsRefused() throws {
+        let sandbox = try Sandbox()
+        let (post, _) = try sandbox.pair()
+        try post.succeed(["case", "add", "given_name=Amina"])
+        let serve = try ServeProcess(post)
+        let before = try post.snapshot()
+        let result = try post.run(["sync", serve.address])
+        expectFailure(result, exitCode: 5, mentioning: ["this node itself", shortID(post.nodeID)])
+        #expect(try post.snapshot() == before, "nothing is recorded of a sync with itself")
+        #expect(serve.isRunning)
+    }
+
     @Test func unreachablePeerFailsWithItsOwnExitCode() throws {
         let sandbox = try Sandbox()
         let (post, _) = try sandbox.pair()
@@ -220,7 +233,7 @@ extension TestNode {
 
     /// Creates `count` cases of `fields` fields each through the library, as a data-entry import would,
     /// and returns how many changes that made.
-    func createCases(_ count: Int, fields: Int) throws -> Int {
+    func createCases(_ count: Int, fields: Int, valueLength: Int? = nil) throws -> Int {
         let node = try Node.open(home: NodeHome(explicit: home), passphrase: { WaypostProcess.passphrase })
         let keys = try node.signingKeys(passphrase: { WaypostProcess.passphrase })
         let names = ["given_name", "family_name", "owner", "location"]
@@ -228,7 +241,9 @@ extension TestNode {
         let records = try (0..<count).map { index in
             try (0..<fields).map { field throws(CoreError) in
                 let name = field < names.count ? names[field] : "owner"
-                return try Edit(parsing: "\(name)=value \(index) \(field)", in: schema)
+                let value = "value \(index) \(field)"
+                let padded = valueLength.map { value.padding(toLength: $0, withPad: "x", startingAt: 0) } ?? value
+                return try Edit(parsing: "\(name)=\(padded)", in: schema)
             }
         }
         let before = try node.replica.statistics().changes
@@ -256,6 +271,9 @@ final class BackgroundRun: @unchecked Sendable {
         errPath = capture + ".err"
         process = try Process.waypost(arguments, for: node, stdout: outPath, stderr: errPath)
     }
+
+    /// Whether the command still runs.
+    var isRunning: Bool { process.isRunning }
 
     /// Waits for the command to end.
     func wait() -> WaypostResult {
@@ -308,6 +326,45 @@ extension ServeProcess {
         #expect(servers[0].log.contains("discovered peer"))
     }
 
+    /// Issue 15, §3: a unicast datagram from any host, forged with only a known node id, redirected a
+    /// peer's dials.
+    @Test func aForgedUnicastAnnouncementIsIgnored() throws {
+        let sandbox = try Sandbox()
+        let (post, clinic) = try sandbox.pair()
+        let port = try ServeProcess.freePort()
+        let serve = try ServeProcess(post, arguments: Self.discovery(port))
+        #expect(eventually { serve.log.contains("discovery on") }, "\(serve.log)")
+        let clinicID = try NodeID(parsing: clinic.nodeID)
+        let forged = UInt16(try ServeProcess.freePort()), heard = UInt16(try ServeProcess.freePort())
+        // Straight to the post's discovery port, not through the group.
+        try Datagram.send(Announcement(node: clinicID, port: forged).encoded, to: "127.0.0.1", port: port)
+        // Then one through the group, on this link, which the post does hear (datagrams are read in order).
+        try Datagram.send(Announcement(node: clinicID, port: heard).encoded, to: "239.255.78.50", port: port, interface: "127.0.0.1")
+        #expect(eventually { serve.log.contains("127.0.0.1:\(heard)") }, "\(serve.log)")
+        #expect(!serve.log.contains("127.0.0.1:\(forged)"), "\(serve.log)")
+    }
+
+    /// Issue 15, §3: a discovered address, forged or stale, replaced a stored address that works.
+    @Test func aDiscoveredAddressDoesNotDisplaceAStoredOneThatWorks() throws {
+        let sandbox = try Sandbox()
+        let (post, clinic) = try sandbox.pair()
+        try clinic.succeed(["case", "add", "given_name=Omar"])
+        let clinicServe = try ServeProcess(clinic)
+        let port = try ServeProcess.freePort()
+        let postServe = try ServeProcess(post, arguments: Self.discovery(port))
+        // Someone on the link announces the clinic, again and again, at a port where nothing listens.
+        let forger = try Forger(Announcement(node: try NodeID(parsing: clinic.nodeID), port: UInt16(try ServeProcess.freePort())), port: port)
+        #expect(eventually { postServe.log.contains("discovered peer") }, "\(postServe.log)")
+        // The clinic's real address is stored: the post dials it, not the announced one.
+        try post.succeed(["peer", "address", "clinic", clinicServe.address])
+        #expect(try eventually(within: 60) { try post.caseIDs().count == 1 }, "\(postServe.log)")
+        forger.stop()
+    }
+
+    static func discovery(_ port: Int) -> [String] {
+        ["--discover", "--discovery-group", "239.255.78.50:\(port)", "--discovery-interface", "127.0.0.1"]
+    }
+
     @Test func discoveryIsOffByDefault() throws {
         let sandbox = try Sandbox()
         let (post, _) = try sandbox.pair()
@@ -315,4 +372,59 @@ extension ServeProcess {
         usleep(300_000)
         #expect(!serve.log.contains("discovery on"), "\(serve.log)")
     }
+}
+
+/// UDP datagrams sent by hand, on this host only.
+enum Datagram {
+    /// Sends `bytes` to `host`:`port` (IPv4) from 127.0.0.1; through `interface` (`IP_MULTICAST_IF`) with a
+    /// TTL of 1 when `host` is a multicast group.
+    static func send(_ bytes: [UInt8], to host: String, port: Int, interface: String? = nil) throws {
+        let descriptor = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        defer { close(descriptor) }
+        if let interface {
+            var local = in_addr()
+            inet_pton(AF_INET, interface, &local)
+            setsockopt(descriptor, Int32(IPPROTO_IP), IP_MULTICAST_IF, &local, socklen_t(MemoryLayout<in_addr>.size))
+            var ttl: UInt8 = 1
+            setsockopt(descriptor, Int32(IPPROTO_IP), IP_MULTICAST_TTL, &ttl, 1)
+        }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        inet_pton(AF_INET, host, &address.sin_addr)
+        let sent = bytes.withUnsafeBytes { buffer in
+            withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    sendto(descriptor, buffer.baseAddress, buffer.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
+            }
+        }
+        guard sent == bytes.count else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+    }
+}
+
+/// Sends one announcement to the discovery group on the loopback interface every half second, from
+/// another thread, until stopped or released.
+final class Forger: @unchecked Sendable {
+    // `stopped` is read and written only under `lock`.
+    private let lock = NSLock()
+    private var stopped = false
+
+    init(_ announcement: Announcement, port: Int) throws {
+        let bytes = announcement.encoded
+        try Datagram.send(bytes, to: "239.255.78.50", port: port, interface: "127.0.0.1")
+        Thread.detachNewThread { [weak self] in
+            while let forger = self, !forger.isStopped {
+                try? Datagram.send(bytes, to: "239.255.78.50", port: port, interface: "127.0.0.1")
+                usleep(500_000)
+            }
+        }
+    }
+
+    private var isStopped: Bool { lock.withLock { stopped } }
+
+    /// Stops sending.
+    func stop() { lock.withLock { stopped = true } }
+
+    deinit { stop() }
 }

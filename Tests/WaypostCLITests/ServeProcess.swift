@@ -45,6 +45,18 @@ final class ServeProcess: @unchecked Sendable {
     /// Whether it still runs.
     var isRunning: Bool { process.isRunning }
 
+    /// Its process id.
+    var processIdentifier: Int32 { process.processIdentifier }
+
+    /// The most memory it has held resident so far (`VmHWM` in `/proc/PID/status`), in bytes.
+    var peakResidentBytes: Int? {
+        guard let status = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+            let kilobytes = Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "")
+        else { return nil }
+        return kilobytes * 1024
+    }
+
     /// Sends `signal` and waits for the process to end; returns its exit status.
     @discardableResult
     func stop(_ signal: Int32 = SIGTERM) -> Int32 {
@@ -94,13 +106,18 @@ func eventually(within seconds: Double = 30, _ condition: () throws -> Bool) ret
     return try condition()
 }
 
-/// A plain TCP connection to a node, for sending it what no honest peer would.
-final class RawConnection {
+/// A plain TCP connection to a node, for sending it what no honest peer would. (`@unchecked Sendable`:
+/// a test hands each connection to one thread at a time, and a socket may be used from any thread.)
+final class RawConnection: @unchecked Sendable {
     private let descriptor: Int32
 
-    /// Connects to 127.0.0.1:`port`.
-    init(port: Int) throws {
+    /// Connects to 127.0.0.1:`port`, with a receive buffer of `receiveBuffer` bytes if given (a small one
+    /// makes a peer that stops reading stall the other side's writes sooner).
+    init(port: Int, receiveBuffer: Int? = nil) throws {
         descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        if var size = receiveBuffer.map(Int32.init) {
+            setsockopt(descriptor, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
@@ -128,6 +145,40 @@ final class RawConnection {
     /// Sends `bytes` (ignoring a connection the other side already closed).
     func send(_ bytes: [UInt8]) {
         _ = bytes.withUnsafeBytes { Glibc.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+    }
+
+    /// Sends as much of `bytes` as the other side takes within `seconds`, without blocking past them;
+    /// returns how many bytes it took. Stops early if the other side closes the connection.
+    func send(_ bytes: [UInt8], within seconds: Double) -> Int {
+        let deadline = Date().addingTimeInterval(seconds)
+        var sent = 0
+        while sent < bytes.count, Date() < deadline {
+            var poller = pollfd(fd: descriptor, events: Int16(POLLOUT), revents: 0)
+            guard poll(&poller, 1, Int32(max(1, deadline.timeIntervalSinceNow * 1000))) > 0 else { continue }
+            if poller.revents & Int16(POLLERR | POLLHUP) != 0 { break }
+            let count = bytes.withUnsafeBytes {
+                Glibc.send(descriptor, $0.baseAddress! + sent, $0.count - sent, Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
+            }
+            if count > 0 {
+                sent += count
+            } else if count < 0, errno != EAGAIN, errno != EWOULDBLOCK, errno != EINTR {
+                break
+            }
+        }
+        return sent
+    }
+
+    /// Sends `bytes` `times` times over, as much as the other side takes within `seconds`; returns how
+    /// many bytes it took.
+    func send(_ bytes: [UInt8], times: Int, within seconds: Double) -> Int {
+        let deadline = Date().addingTimeInterval(seconds)
+        var sent = 0
+        for _ in 0..<times {
+            let count = send(bytes, within: max(0, deadline.timeIntervalSinceNow))
+            sent += count
+            if count < bytes.count { break }
+        }
+        return sent
     }
 
     /// Sends one frame: a 4-byte big-endian length and `payload`.

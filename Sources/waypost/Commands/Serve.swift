@@ -23,13 +23,18 @@ struct Serve: AsyncParsableCommand {
             Prints 'listening on HOST:PORT' on stdout; logs one line per connection, sync and failure on \
             stderr (no personal data). Stops cleanly on Ctrl-C or SIGTERM: a batch being applied is \
             committed or rolled back whole.
+
+            Only one 'serve' runs on a home at a time: a second one exits at once naming the process \
+            that holds the home's 'serve.lock'.
             """)
 
     @OptionGroup var node: NodeOptions
     @Option(help: "Where to listen, HOST:PORT (port 0 picks a free one).")
     var listen = "0.0.0.0:\(PeerAddress.defaultPort)"
     @OptionGroup var tuning: SyncTuning
-    @Option(help: "Most connections open at once; more sockets are closed at once.")
+    @Option(help: ArgumentHelp(
+        "Most connections open at once.",
+        discussion: "When all are taken, a new socket takes the place of the oldest one whose peer is not yet accepted; when every one holds an accepted peer, it is closed at once."))
     var maxConnections = SyncLimits.standard.maximumConnections
     @Flag(help: ArgumentHelp(
         "Announce this node on the local network and find trusted nodes there.",
@@ -45,6 +50,9 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let (opened, keys, _) = try node.openNodeWithKeys()
+        // One serve per home: two would dial the same peers and answer for one node at two addresses.
+        let lock = try Failure.report { () throws(NodeError) in try ServeLock.acquire(home: node.nodeHome) }
+        defer { withExtendedLifetime(lock) {} }
         let address = try Failure.report { () throws(SyncError) in try PeerAddress(parsing: listen) }
         let logger = try ProcessLogger.make(level: logLevel)
         var limits = tuning.limits

@@ -14,8 +14,8 @@ struct SyncCommand: AsyncParsableCommand {
             PEER is a peer's name (dialled at its address, and it must be that node) or HOST:PORT (any node \
             this one trusts). On a terminal, progress shows on stderr; the summary goes to stdout. Batches \
             are committed as they arrive, so an interrupted sync resumes where it stopped.
-            Exit codes: 0 caught up, 5 refused (untrusted, wrong node, protocol error), 8 unreachable or \
-            the link dropped.
+            Exit codes: 0 caught up, 5 refused (untrusted, wrong node, this node itself, protocol error), 8 \
+            unreachable or the link dropped.
             """)
 
     @OptionGroup var node: NodeOptions
