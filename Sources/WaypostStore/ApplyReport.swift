@@ -33,6 +33,9 @@ public struct ApplyReport: Sendable, Hashable {
     /// Changes to records erased here that arrived (from a node that had not heard of the erasure, or in
     /// an old bundle): their values were dropped on arrival, only their digests kept for the chain.
     public var droppedForErasure = 0
+    /// Origins whose run stopped at a change sent in digest form for a record not erased here: a relay
+    /// withheld its value. The change waits, with those after it, for the valued copy or an erasure.
+    public var withheldValues = 0
 
     /// An empty report.
     public init() {}
@@ -44,6 +47,7 @@ public struct ApplyReport: Sendable, Hashable {
             && lhs.refusedIssuers == rhs.refusedIssuers && lhs.revoked == rhs.revoked
             && lhs.refusedBeyondRevocation == rhs.refusedBeyondRevocation
             && lhs.erasedRecords == rhs.erasedRecords && lhs.droppedForErasure == rhs.droppedForErasure
+            && lhs.withheldValues == rhs.withheldValues
             && lhs.heldBack.mapValues { [$0.expected, UInt64($0.count)] }
                 == rhs.heldBack.mapValues { [$0.expected, UInt64($0.count)] }
     }

@@ -242,6 +242,22 @@ struct ApplyContext {
             candidates = merged
             run = ApplyContext.contiguousRun(merged, after: applied)
         }
+        // A change in digest form stands for a value only where an accepted erasure took it away: anywhere
+        // else it is a relay withholding the value (`Protocol/trust.md` §7.5). It is held, with what follows
+        // it, until the valued copy comes (which then replaces it) or an erasure of its record does.
+        let erased = self.erased
+        func cutAtWithheldValue() {
+            guard
+                let cut = run.firstIndex(where: { chained in
+                    chained.digest != nil
+                        && !erased.contains(FieldAddress.RecordKey(collection: chained.change.collection, record: chained.change.record))
+                })
+            else { return }
+            if candidates == nil { candidates = incoming() }
+            run.removeSubrange(cut...)
+            report.withheldValues += 1
+        }
+        cutAtWithheldValue()
         var verified: (count: Int, heads: [[UInt8]])
         do {
             verified = try verify(run, of: origin, db)
@@ -252,6 +268,7 @@ struct ApplyContext {
             let alone = incoming()
             candidates = alone
             run = ApplyContext.contiguousRun(alone, after: applied)
+            cutAtWithheldValue()
             verified = try verify(run, of: origin, db)
         }
         for index in 0..<verified.count {
@@ -265,7 +282,6 @@ struct ApplyContext {
         let appliedThrough = applied + UInt64(verified.count)
         // A held change to a record erased here is not kept, not even sealed: it comes again with its
         // predecessors (this node's versions do not count it) and is then kept only as its digest.
-        let erased = self.erased
         let isKept = { (chained: ChainedChange) in
             !erased.contains(FieldAddress.RecordKey(collection: chained.change.collection, record: chained.change.record))
         }

@@ -153,3 +153,61 @@ import WaypostTrust
         }
     }
 }
+
+/// A relay that sends another origin's change in digest form without any erasure (issue 15 §2): the
+/// receiver must not take the digest for the value.
+@Suite struct WithheldValueTests {
+    let aKeys = StoreFixtures.keys(71)
+    let bKeys = StoreFixtures.keys(72)
+    let relayKeys = StoreFixtures.keys(73)
+
+    /// `batch` with the change at `dot` sent in digest form, as an erased change travels.
+    static func withholding(_ dot: Dot, in batch: ChangeBatch) throws -> ChangeBatch {
+        var forged = batch
+        let index = try #require(batch.changes.firstIndex { $0.dot == dot })
+        let change = batch.changes[index]
+        // The record key of the change that introduced this origin's chain key for the record.
+        let introducing = try #require(batch.changes.first { $0.record == change.record && batch.recordKeys[$0.dot] != nil })
+        let recordKey = try #require(batch.recordKeys[introducing.dot])
+        forged.erasedDigests[dot] = ChangeChain.valueDigest(change.operation.argument, recordKey: recordKey)
+        let emptied: WaypostCore.Operation =
+            switch change.operation {
+            case .assign(_, let supersedes): .assign(value: "", supersedes: supersedes)
+            default: change.operation
+            }
+        forged.changes[index] = Change(
+            dot: change.dot, timestamp: change.timestamp, collection: change.collection, record: change.record,
+            field: change.field, operation: emptied)
+        return forged
+    }
+
+    @Test("a change relayed in digest form for a record nobody erased is held, and its valued copy replaces it")
+    func aWithheldValueIsHeldNotTaken() throws {
+        try withTemporaryDirectory { directory in
+            let a = try StoreFixtures.replica(in: directory, "a", keys: aKeys)
+            let b = try StoreFixtures.replica(
+                in: directory, "b", keys: bKeys, trusting: [aKeys.publicKey, relayKeys.publicKey])
+            let (record, changes) = try a.create(
+                .caseFile, edits: StoreFixtures.edits("given_name=Amina", "risk_level=high"), signer: aKeys)
+            let nameChange = try #require(changes.first { $0.field == "given_name" })
+            let forged = try Self.withholding(nameChange.dot, in: try a.changes(after: VersionVector()))
+            #expect(forged.erasedDigests.count == 1)
+
+            let report = try b.apply(forged, from: relayKeys.publicKey)
+            #expect(report.withheldValues == 1)
+            #expect(report.heldBackCount > 0)
+            #expect(try b.versions()[aKeys.publicKey] < nameChange.dot.sequence, "nothing from the withheld value on is applied")
+            let digests = try b.database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM changes WHERE digest IS NOT NULL") }
+            #expect(digests == 0)
+            #expect(try b.auditChains().isIntact)
+
+            // The genuine change arrives (from A, or any honest relay): it replaces the digest and everything applies.
+            let honest = try b.apply(try a.changes(after: b.versions()), from: aKeys.publicKey)
+            #expect(honest.withheldValues == 0)
+            #expect(try b.versions() == a.versions())
+            let shown = try #require(try b.view(.caseFile, record)).fieldsJSON(schema: .waypost)
+            #expect(shown["given_name"] == .string("Amina"))
+            #expect(try b.view(.caseFile, record) == (try a.view(.caseFile, record)))
+        }
+    }
+}
