@@ -36,6 +36,9 @@ public struct ApplyReport: Sendable, Hashable {
     /// Origins whose run stopped at a change sent in digest form for a record not erased here: a relay
     /// withheld its value. The change waits, with those after it, for the valued copy or an erasure.
     public var withheldValues = 0
+    /// Changes that could not be applied yet and were not held either: beyond the window after their
+    /// origin's applied sequence, or past the table's total (``PendingLimits``). They come again later.
+    public var notHeld = 0
 
     /// An empty report.
     public init() {}
@@ -47,7 +50,7 @@ public struct ApplyReport: Sendable, Hashable {
             && lhs.refusedIssuers == rhs.refusedIssuers && lhs.revoked == rhs.revoked
             && lhs.refusedBeyondRevocation == rhs.refusedBeyondRevocation
             && lhs.erasedRecords == rhs.erasedRecords && lhs.droppedForErasure == rhs.droppedForErasure
-            && lhs.withheldValues == rhs.withheldValues
+            && lhs.withheldValues == rhs.withheldValues && lhs.notHeld == rhs.notHeld
             && lhs.heldBack.mapValues { [$0.expected, UInt64($0.count)] }
                 == rhs.heldBack.mapValues { [$0.expected, UInt64($0.count)] }
     }

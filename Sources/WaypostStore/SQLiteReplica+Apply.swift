@@ -175,6 +175,8 @@ struct ApplyContext {
 
     /// The keys values are sealed with.
     let keyring: Keyring
+    /// How many changes may wait in `pending`.
+    private let pendingLimits: PendingLimits
     /// The storage key, which arrivals are tagged with (``ArrivalTable``).
     private let storageKey: StorageKey
     /// This node's wall clock as the transaction began: when it learns of what it applies.
@@ -184,6 +186,7 @@ struct ApplyContext {
         storageKey = try replica.unlockedStorageKey()
         keyring = Keyring(storageKey)
         arrivalTime = replica.wallClock()
+        pendingLimits = replica.pendingLimits
         origins = try OriginTable(db)
         let clockValue = try Int64.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'clock'") ?? 0
         clock = HybridClock(latest: HybridTimestamp(rawValue: UInt64(bitPattern: clockValue)))
@@ -259,11 +262,13 @@ struct ApplyContext {
         }
         cutAtWithheldValue()
         var verified: (count: Int, heads: [[UInt8]])
+        var stillHeld = Set(waiting.keys)
         do {
             verified = try verify(run, of: origin, db)
         } catch is TrustError where !waiting.isEmpty {
             // Something held from an earlier bundle may be what fails: drop it and judge this batch alone.
             try PendingTable.discard(origin, db, origins: &origins)
+            stillHeld = []
             report.discarded += waiting.count
             let alone = incoming()
             candidates = alone
@@ -285,13 +290,32 @@ struct ApplyContext {
         let isKept = { (chained: ChainedChange) in
             !erased.contains(FieldAddress.RecordKey(collection: chained.change.collection, record: chained.change.record))
         }
-        let remaining =
+        // Held only within the window after what is applied now (``PendingLimits``).
+        let horizon = appliedThrough.addingReportingOverflow(pendingLimits.window)
+        let isWithinWindow = { (sequence: UInt64) in sequence > appliedThrough && (horizon.overflow || sequence <= horizon.partialValue) }
+        let unapplied =
             if let candidates {
                 candidates.filter { sequence, chained in sequence > appliedThrough && isKept(chained) }
             } else {
                 Dictionary(run[verified.count...].filter(isKept).map { ($0.change.dot.sequence, $0) }) { _, new in new }
             }
-        try PendingTable.replace(origin, with: remaining, db, origins: &origins, keyring: keyring)
+        var remaining = unapplied.filter { sequence, _ in isWithinWindow(sequence) }
+        // What this batch adds to the table, or replaces there (a valued copy in place of a digest, say).
+        var written = Set(fresh.map(\.change.dot.sequence)).intersection(remaining.keys)
+        if !written.isEmpty {
+            let held = try PendingTable.count(db)
+            let room = max(0, pendingLimits.total - (held - stillHeld.count))
+            if remaining.count > room {
+                // Over the total: keep the earliest (those that unblock the origin soonest), drop the rest.
+                for sequence in remaining.keys.sorted().dropFirst(room) {
+                    remaining[sequence] = nil
+                    written.remove(sequence)
+                }
+            }
+        }
+        report.notHeld += unapplied.count - remaining.count
+        try PendingTable.update(
+            origin, remaining: remaining, held: stillHeld, written: written, db, origins: &origins, keyring: keyring)
         if !remaining.isEmpty {
             report.heldBack[origin] = (appliedThrough + 1, remaining.count)
         }

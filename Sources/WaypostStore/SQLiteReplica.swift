@@ -20,6 +20,8 @@ public final class SQLiteReplica: Sendable {
     /// The key the replica's values are sealed under, or nil when it was opened without the passphrase:
     /// then only what holds no personal data can be read (counts, peers, origins).
     let storageKey: StorageKey?
+    /// How many received changes may wait for their predecessors.
+    let pendingLimits: PendingLimits
 
     /// The wall clock in milliseconds since the Unix epoch.
     public static let systemWallClock: @Sendable () -> UInt64 = {
@@ -28,9 +30,10 @@ public final class SQLiteReplica: Sendable {
 
     private init(
         database: DatabaseQueue, localNode: NodeID, schema: Schema, storageKey: StorageKey?,
-        wallClock: @escaping @Sendable () -> UInt64
+        wallClock: @escaping @Sendable () -> UInt64, pendingLimits: PendingLimits
     ) {
         self.database = database
+        self.pendingLimits = pendingLimits
         self.storageKey = storageKey
         self.localNode = localNode
         self.schema = schema
@@ -46,7 +49,8 @@ public final class SQLiteReplica: Sendable {
     /// - Throws: ``StoreError`` `alreadyExists` if a replica is there already.
     public static func create(
         at path: String, localNode: NodeID, name: String, storageKey: StorageKey, schema: Schema = .waypost,
-        wallClock: @escaping @Sendable () -> UInt64 = systemWallClock, maximumPageCount: Int? = nil
+        wallClock: @escaping @Sendable () -> UInt64 = systemWallClock, maximumPageCount: Int? = nil,
+        pendingLimits: PendingLimits = .standard
     ) throws(StoreError) -> SQLiteReplica {
         // An empty file is a new database to SQLite; making it here, exclusively, fixes its mode.
         let descriptor = Foundation.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
@@ -75,7 +79,9 @@ public final class SQLiteReplica: Sendable {
             }
             try database.inDatabase { db in try ReplicaSchema.createViews(db, schema: schema) }
         }
-        return SQLiteReplica(database: database, localNode: localNode, schema: schema, storageKey: storageKey, wallClock: wallClock)
+        return SQLiteReplica(
+            database: database, localNode: localNode, schema: schema, storageKey: storageKey, wallClock: wallClock,
+            pendingLimits: pendingLimits)
     }
 
     /// Opens an existing replica: with its `storageKey` to read and write values, or without it to read
@@ -102,7 +108,7 @@ public final class SQLiteReplica: Sendable {
     public static func open(
         at path: String, storageKey: StorageKey?, schema: Schema = .waypost,
         wallClock: @escaping @Sendable () -> UInt64 = systemWallClock, maximumPageCount: Int? = nil,
-        verifyingTrustRows: Bool = true
+        verifyingTrustRows: Bool = true, pendingLimits: PendingLimits = .standard
     ) throws(StoreError) -> SQLiteReplica {
         guard FileManager.default.fileExists(atPath: path) else {
             throw StoreError(.notFound, "no replica at \(path); run 'waypost init --name NAME' first")
@@ -148,7 +154,9 @@ public final class SQLiteReplica: Sendable {
                 return NodeID(bytes: Array(data))
             }
         }
-        return SQLiteReplica(database: database, localNode: node, schema: schema, storageKey: storageKey, wallClock: wallClock)
+        return SQLiteReplica(
+            database: database, localNode: node, schema: schema, storageKey: storageKey, wallClock: wallClock,
+            pendingLimits: pendingLimits)
     }
 
     /// Takes group and other permissions away from the replica's files, for replicas made by a Waypost

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Testing
 import WaypostCrypto
 
@@ -199,6 +200,58 @@ import WaypostCrypto
             var expected = try writer.changes(after: VersionVector())
             expected.signatures[Dot(origin: a, sequence: 3)] = nil
             #expect(try reopened.changes(after: VersionVector()) == expected)
+        }
+    }
+}
+
+/// Bounds on what the `pending` table holds (issue 15 §2): a trusted sender cannot plant unlimited
+/// unverified changes under another origin.
+@Suite struct PendingLimitsTests {
+    let aKeys = StoreFixtures.keys(41)
+    let bKeys = StoreFixtures.keys(42)
+
+    private func held(_ replica: SQLiteReplica) throws -> [UInt64] {
+        try replica.database.read { db in try Int64.fetchAll(db, sql: "SELECT sequence FROM pending ORDER BY sequence") }
+            .map { UInt64($0) }
+    }
+
+    @Test("changes far ahead of their origin are not held; within the window they are, up to the table's total")
+    func pendingIsBounded() throws {
+        try withTemporaryDirectory { directory in
+            let a = try StoreFixtures.replica(in: directory, "a", keys: aKeys)
+            for index in 0..<20 {
+                _ = try a.create(.caseFile, edits: StoreFixtures.edits("given_name=Case\(index)"), signer: aKeys)
+            }
+            let all = try a.changes(after: VersionVector())
+            var gap = all
+            gap.changes = all.changes.filter { $0.dot.sequence > 4 }
+
+            let windowed = try SQLiteReplica.create(
+                at: directory.replicaPath("windowed"), localNode: bKeys.publicKey, name: "w",
+                storageKey: StorageKey(derivedFrom: bKeys), pendingLimits: PendingLimits(window: 10, total: 1000))
+            try windowed.addPeer(named: "a", node: aKeys.publicKey)
+            let report = try windowed.apply(gap, from: aKeys.publicKey)
+            #expect(try held(windowed) == Array(5...10))
+            #expect(report.notHeld == gap.changes.count - 6)
+            // Garbage under a trusted origin, sent by any trusted sender, a billion sequences ahead: not kept.
+            let far = StoreFixtures.notes(aKeys.publicKey, from: 1 << 30, count: 50)
+            let planted = try windowed.apply(ChangeBatch(changes: far), from: aKeys.publicKey)
+            #expect(planted.notHeld == 50)
+            #expect(try held(windowed) == Array(5...10))
+            // Everything, once it comes: the replica catches up whatever it had dropped.
+            _ = try windowed.apply(all, from: aKeys.publicKey)
+            #expect(try windowed.versions() == a.versions())
+            #expect(try held(windowed).isEmpty)
+
+            let capped = try SQLiteReplica.create(
+                at: directory.replicaPath("capped"), localNode: bKeys.publicKey, name: "c",
+                storageKey: StorageKey(derivedFrom: bKeys), pendingLimits: PendingLimits(window: 1000, total: 4))
+            try capped.addPeer(named: "a", node: aKeys.publicKey)
+            let cappedReport = try capped.apply(gap, from: aKeys.publicKey)
+            #expect(try held(capped) == [5, 6, 7, 8], "the earliest are kept: they unblock the origin soonest")
+            #expect(cappedReport.notHeld == gap.changes.count - 4)
+            _ = try capped.apply(all, from: aKeys.publicKey)
+            #expect(try capped.versions() == a.versions())
         }
     }
 }
