@@ -82,6 +82,7 @@ struct BundleImport: ParsableCommand {
                     "revoked": .array(report.revoked.sorted().map { .string($0.description) }),
                     "refused_beyond_revocation": .integer(report.refusedBeyondRevocation),
                     "erased_records": .integer(report.erasedRecords), "dropped_for_erasure": .integer(report.droppedForErasure),
+                    "withheld_values": .integer(report.withheldValues), "not_held": .integer(report.notHeld),
                 ]))
             return
         }
@@ -96,6 +97,14 @@ struct BundleImport: ParsableCommand {
         }
         if report.discarded > 0 {
             print("warning: dropped \(report.discarded) change(s) kept from an earlier bundle that did not match their origin's signature")
+        }
+        if report.withheldValues > 0 {
+            print(
+                "warning: the sender withheld the value of \(report.withheldValues) change(s) of records no admin erased here; "
+                    + "they and what follows them wait for a copy with the value")
+        }
+        if report.notHeld > 0 {
+            print("\(report.notHeld) change(s) too far ahead of what this node holds were not kept; they come again with the changes before them")
         }
         for line in DirectiveLines.lines(report) { print(line) }
         for origin in report.originsAhead.sorted() {
