@@ -35,8 +35,10 @@ let package = Package(
             pkgConfig: "libsodium",
             providers: [.apt(["libsodium-dev"])]
         ),
+        // prctl(2), which Swift cannot call directly (it is variadic).
+        .systemLibrary(name: "CProcessControl"),
         // Keys and randomness behind a small Swift API.
-        .target(name: "WaypostCrypto", dependencies: ["CSodium", "WaypostCore"]),
+        .target(name: "WaypostCrypto", dependencies: ["CSodium", "CProcessControl", "WaypostCore"]),
 
         // Hash chains, signatures, certificates and who is trusted.
         .target(name: "WaypostTrust", dependencies: ["WaypostCore", "WaypostCrypto"]),

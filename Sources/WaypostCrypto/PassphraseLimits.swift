@@ -26,8 +26,21 @@ public struct PassphraseLimits: Sendable, Hashable {
         self.memlimit = memlimit
     }
 
+    /// libsodium's moderate limits (`crypto_pwhash_OPSLIMIT_MODERATE`, `crypto_pwhash_MEMLIMIT_MODERATE`: 3
+    /// passes over 256 MiB): what Waypost seals new key files with.
+    ///
+    /// The attack they are chosen against is a stolen disk whose key file is guessed at offline on GPUs:
+    /// the cost of each guess is set by its memory, since a GPU runs as many Argon2id guesses at once as it
+    /// has 256 MiB blocks of memory for (a 24 GiB card: at most 96, against 384 at the interactive 64 MiB),
+    /// and each takes 3 passes rather than 2. Opening a key file costs about 0.8 s of CPU and 256 MiB for
+    /// that moment (measured on a 2-core AMD EPYC virtual machine, `Protocol/keys.md` §3); every command
+    /// that needs the passphrase pays it once, `serve` once at start.
+    public static let moderate = PassphraseLimits(
+        opslimit: UInt64(crypto_pwhash_opslimit_moderate()), memlimit: UInt64(crypto_pwhash_memlimit_moderate()))
+
     /// libsodium's interactive limits (`crypto_pwhash_OPSLIMIT_INTERACTIVE`, `crypto_pwhash_MEMLIMIT_INTERACTIVE`:
-    /// 2 passes over 64 MiB), about a tenth of a second: the default, for a key opened at every start.
+    /// 2 passes over 64 MiB), what Waypost sealed key files with before it used ``moderate``. Such files
+    /// still open (a key file records its limits); `waypost passphrase change` re-seals them with ``moderate``.
     public static let interactive = PassphraseLimits(
         opslimit: UInt64(crypto_pwhash_opslimit_interactive()), memlimit: UInt64(crypto_pwhash_memlimit_interactive()))
 

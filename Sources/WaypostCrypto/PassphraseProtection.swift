@@ -44,12 +44,12 @@ public enum PassphraseProtection {
 
     /// Makes a key file's bytes for `secret`: under `passphrase`, or in plain if it is nil.
     ///
-    /// - Parameter limits: how hard Argon2id works; keep the default except in tests, which may use
-    ///   ``PassphraseLimits/minimum``.
+    /// - Parameter limits: how hard Argon2id works: ``PassphraseLimits/moderate`` unless told otherwise;
+    ///   keep the default except in tests, which may use ``PassphraseLimits/minimum``.
     /// - Throws: ``CryptoError`` `malformedKey` if `secret` is not 64 bytes; `noPassphrase` if `passphrase`
     ///   is empty; `insufficientMemory` if Argon2id cannot have the memory `limits` asks for.
     public static func seal(
-        _ secret: SecretBytes, passphrase: String?, limits: PassphraseLimits = .interactive
+        _ secret: SecretBytes, passphrase: String?, limits: PassphraseLimits = .moderate
     ) throws(CryptoError) -> [UInt8] {
         guard let passphrase else {
             try checkSize(of: secret)
@@ -148,6 +148,16 @@ public enum PassphraseProtection {
     /// `false` for a plain key file and for bytes that are not a key file of this version.
     public static func isProtected(_ blob: [UInt8]) -> Bool {
         blob.count >= prefixByteCount && blob.starts(with: magic) && blob[5] == version && blob[6] == passphraseMode
+    }
+
+    /// The Argon2id limits a key file's bytes record, or nil for a plain key file and for bytes that are
+    /// not a key file of this version or record limits Waypost does not open.
+    public static func limits(of blob: [UInt8]) -> PassphraseLimits? {
+        guard isProtected(blob), blob.count == protectedByteCount else { return nil }
+        let opslimit = readBigEndian(blob, at: prefixByteCount)
+        let memlimit = readBigEndian(blob, at: prefixByteCount + 8)
+        guard PassphraseLimits.areAcceptable(opslimit: opslimit, memlimit: memlimit) else { return nil }
+        return PassphraseLimits(opslimit: opslimit, memlimit: memlimit)
     }
 
     private static func openProtected(

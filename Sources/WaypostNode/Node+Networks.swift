@@ -8,10 +8,14 @@ extension Node {
     /// Creates a network: a new network key (kept in this node's home under the node's passphrase),
     /// joined by this node, which it enrolls as the network's first admin.
     ///
+    /// - Parameter limits: how hard Argon2id works on the network key's passphrase; by default the
+    ///   identity key's own (one passphrase opens both, so a guesser would try the weaker file), or
+    ///   moderate ones for a node whose identity key is not under a passphrase.
     /// - Returns: the network's id, to give to every node that should join it.
     public func createNetwork(
-        name: String, keys: SigningKeyPair, passphrase: String?, limits: PassphraseLimits = .interactive
+        name: String, keys: SigningKeyPair, passphrase: String?, limits: PassphraseLimits? = nil
     ) throws(NodeError) -> NodeID {
+        let limits = limits ?? passphraseLimits ?? .moderate
         guard !name.isEmpty, name.utf8.count <= 64 else {
             throw NodeError(.invalidName, "give the network a name of 1 to 64 bytes with --name")
         }

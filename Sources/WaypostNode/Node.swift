@@ -31,10 +31,10 @@ public final class Node: Sendable {
     ///
     /// - Parameter passphrase: protects the identity key and, through it, every value of the replica;
     ///   nil only for tests and tools that need an unprotected node.
-    /// - Parameter limits: how hard Argon2id works on the passphrase; the default except in tests.
+    /// - Parameter limits: how hard Argon2id works on the passphrase; the default (moderate) except in tests.
     /// - Throws: ``NodeError`` `alreadyInitialised` if the home holds a node; nothing is overwritten.
     public static func initialize(
-        home: NodeHome, name: String, passphrase: String?, limits: PassphraseLimits = .interactive
+        home: NodeHome, name: String, passphrase: String?, limits: PassphraseLimits = .moderate
     ) throws(NodeError) -> Node {
         let files = FileManager.default
         if files.fileExists(atPath: home.identityPath) || files.fileExists(atPath: home.replicaPath) {
@@ -134,10 +134,17 @@ public final class Node: Sendable {
         return pair
     }
 
+    /// The Argon2id limits the identity key file records, nil if it is not under a passphrase.
+    public var passphraseLimits: PassphraseLimits? {
+        (try? KeyFile.read(home.identityPath)).flatMap(PassphraseProtection.limits(of:))
+    }
+
     /// Puts the identity key (and the keys of networks this node created) under a new passphrase, or
-    /// none. Nothing else changes; a failure leaves every key file as it was.
+    /// none, sealed with `limits`: a key file sealed with weaker limits before (interactive ones, by an
+    /// older Waypost) is re-sealed with the current ones. Nothing else changes; a failure leaves every
+    /// key file as it was.
     public func changePassphrase(
-        current: () throws(CryptoError) -> String, new: String?, limits: PassphraseLimits = .interactive
+        current: () throws(CryptoError) -> String, new: String?, limits: PassphraseLimits = .moderate
     ) throws(NodeError) {
         let identity = try signingKeys(passphrase: current)
         var rewrites: [(path: String, bytes: [UInt8])] = []

@@ -114,10 +114,34 @@ final class Keyring {
         }
     }
 
-    /// Seals a change's value under its record's key, with the nonce its dot gives.
+    // MARK: Padded values
+
+    /// The first byte of a padded value's plaintext (`Protocol/replica.md` §9.5): `FF`, which no UTF-8
+    /// text begins with, so that a value sealed before padding (its bare UTF-8) is told apart.
+    static let paddedValueFormat: UInt8 = 0xFF
+
+    /// A value's plaintext: ``paddedValueFormat``, its UTF-8, and padding to its bucket.
+    static func paddedValue(_ value: String) -> [UInt8] {
+        var value = value
+        return value.withUTF8 { Padding.padded(UnsafeRawBufferPointer($0), after: paddedValueFormat) }
+    }
+
+    /// The value in a plaintext ``paddedValue(_:)`` made, or in one sealed before padding (bare UTF-8).
+    ///
+    /// - Throws: ``StoreError`` `damaged` for padding ``paddedValue(_:)`` does not make.
+    static func value(inPadded plain: [UInt8]) throws -> String {
+        guard plain.first == paddedValueFormat else { return String(decoding: plain, as: UTF8.self) }
+        guard let count = plain.withUnsafeBytes(Padding.contentCount), count >= 1 else {
+            throw StoreError.damaged("a value's padding")
+        }
+        return String(decoding: plain[1..<count], as: UTF8.self)
+    }
+
+    /// Seals a change's value under its record's key, with the nonce its dot gives, padded (§9.5).
     func sealValue(_ value: String, at place: Place, _ db: Database) throws -> [UInt8] {
         let key = try key(for: place.record, db)!
-        var value = value
+        var plain = Self.paddedValue(value)
+        defer { for index in plain.indices { plain[index] = 0 } }
         // The nonce of ``dotNonce(kind:origin:sequence:)`` (kind 1) and the associated data of
         // ``Place/associatedData``, laid out on the stack: this runs once per change merged.
         return withUnsafeTemporaryAllocation(byteCount: ValueCipher.nonceByteCount + 8 + place.field.utf8.count, alignment: 8) {
@@ -133,8 +157,8 @@ final class Keyring {
             }
             let nonce = UnsafeRawBufferPointer(rebasing: buffer[..<ValueCipher.nonceByteCount])
             let associatedData = UnsafeRawBufferPointer(rebasing: buffer[ValueCipher.nonceByteCount...])
-            return value.withUTF8 { utf8 in
-                ValueCipher.seal(UnsafeRawBufferPointer(utf8), key: key, nonce: nonce, associatedData: associatedData)
+            return plain.withUnsafeBytes { plain in
+                ValueCipher.seal(plain, key: key, nonce: nonce, associatedData: associatedData)
             }
         }
     }
@@ -147,7 +171,7 @@ final class Keyring {
             let plain = try nonce.withUnsafeBytes { nonce in
                 try place.associatedData.withUnsafeBytes { try ValueCipher.open(sealed, key: key, nonce: nonce, associatedData: $0) }
             }
-            return String(decoding: plain, as: UTF8.self)
+            return try Self.value(inPadded: plain)
         } catch {
             throw StoreError.damaged("a value")
         }

@@ -18,11 +18,13 @@ enum PendingTable {
             let record = try ChangeRow.recordKey(collection, recordText)
             let data = associatedData(origin: id, sequence: sequence)
             let digest = (row[11] as Data?).map(Array.init)
-            let value = digest != nil ? [] : try keyring.openRandomized(Array(row[7] as Data), of: record, associatedData: data + [1], db)
+            let value =
+                digest != nil
+                ? "" : try Keyring.value(inPadded: keyring.openRandomized(Array(row[7] as Data), of: record, associatedData: data + [1], db))
             let recordKey = try (row[9] as Data?).map { try keyring.openRandomized(Array($0), of: record, associatedData: data + [2], db) }
             let change = try ChangeRow.make(
                 origin: id, sequence: sequence, timestamp: row[2], collection: collection, record: recordText, field: row[5],
-                code: row[6], value: String(decoding: value, as: UTF8.self), supersedes: (row[8] as Data?).map(Array.init),
+                code: row[6], value: value, supersedes: (row[8] as Data?).map(Array.init),
                 origins: origins)
             result[change.dot.sequence] = ChainedChange(
                 change: change, recordKey: recordKey, signature: (row[10] as Data?).map(Array.init), digest: digest)
@@ -80,7 +82,7 @@ enum PendingTable {
         let data = associatedData(origin: id, sequence: sequence)
         let value =
             chained.digest != nil
-            ? [] : try keyring.sealRandomized(Array(change.operation.argument.utf8), of: record, associatedData: data + [1], db)
+            ? [] : try keyring.sealRandomized(Keyring.paddedValue(change.operation.argument), of: record, associatedData: data + [1], db)
         let recordKey = try chained.recordKey.map { try keyring.sealRandomized($0, of: record, associatedData: data + [2], db) }
         try db.cachedStatement(
             sql: """

@@ -18,7 +18,23 @@ import WaypostCore
 ///
 /// A document that ends after its shown values (one written before this state moved here) has no live
 /// values.
+///
+/// Padding (`Protocol/replica.md` §9.5): a document begins with ``paddedFormat`` (`FF`), and then every
+/// live value is padded to its bucket, as the shown values' `p` texts are. A document written before that
+/// begins with its field count (a `varint` below 128: a record has a few dozen fields at most) and holds
+/// live values unpadded; it is read as it is and rewritten padded when the record next changes.
 struct RecordState {
+    /// The first byte of a document whose texts are padded.
+    static let paddedFormat: UInt8 = 0xFF
+
+    /// Reads the format byte at the start of a document if there is one: whether its texts are padded.
+    static func readFormat(_ reader: inout ByteReader) throws -> Bool {
+        var probe = reader
+        guard reader.remaining > 0, try probe.readByte() == paddedFormat else { return false }
+        reader = probe
+        return true
+    }
+
     /// A live value, its origin named by its row id in `origins`.
     struct StoredValue: Equatable {
         let dot: StoredDot
@@ -99,9 +115,12 @@ struct RecordState {
         try (live[field] ?? []).map { try $0.liveValue(origins) }
     }
 
-    func encoded() -> [UInt8] {
+    /// The encoding; with `padded` false, the encoding before padding (no format byte, texts unpadded):
+    /// only to measure what padding costs.
+    func encoded(padded: Bool = true) -> [UInt8] {
         var writer = ByteWriter(capacity: 256)
-        writer.write(bytes: shown.encoded())
+        if padded { writer.write(Self.paddedFormat) }
+        writer.write(bytes: shown.encoded(padded: padded))
         writer.write(varint: UInt64(live.count))
         for (field, values) in live.sorted(by: { $0.key < $1.key }) {
             writer.write(string: field)
@@ -110,7 +129,7 @@ struct RecordState {
                 writer.write(varint: UInt64(bitPattern: value.dot.origin))
                 writer.write(varint: value.dot.sequence)
                 writer.write(bigEndian: value.timestamp)
-                writer.write(string: value.value)
+                if padded { writer.write(paddedString: value.value) } else { writer.write(string: value.value) }
             }
         }
         writer.write(varint: UInt64(superseded.count))
@@ -130,6 +149,8 @@ struct RecordState {
     /// - Throws: ``StoreError`` `damaged` for bytes it did not make.
     init(decoding bytes: [UInt8]) throws {
         var reader = ByteReader(bytes)
+        let padded: Bool
+        do { padded = try Self.readFormat(&reader) } catch { throw StoreError.damaged("a record's state") }
         shown = try ShownDocument(reading: &reader, from: bytes)
         guard reader.remaining > 0 else { return }
         do {
@@ -144,7 +165,9 @@ struct RecordState {
                 for _ in 0..<count {
                     let dot = StoredDot(origin: Int64(bitPattern: try reader.readVarint()), sequence: try reader.readVarint())
                     values.append(
-                        StoredValue(dot: dot, timestamp: try reader.readUInt64(), value: try reader.readString(limit: .max)))
+                        StoredValue(
+                            dot: dot, timestamp: try reader.readUInt64(),
+                            value: padded ? try reader.readPaddedString() : try reader.readString(limit: .max)))
                 }
                 live[field] = values
             }

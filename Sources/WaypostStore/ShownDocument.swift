@@ -5,7 +5,10 @@ import WaypostCore
 ///
 /// Encoding: a `varint` count, then per field in name order: the name (`varint` length and UTF-8), the
 /// conflict count (`varint`), a type byte and the value: `n` NULL; `i` an 8-byte little-endian integer;
-/// `r` an 8-byte little-endian IEEE 754 double; `t` a `varint` length and UTF-8 text.
+/// `r` an 8-byte little-endian IEEE 754 double; `p` a `varint` length and the UTF-8 text padded to its
+/// bucket (`Protocol/replica.md` §9.5), so that the document's length does not depend on which coded value
+/// a field holds. Documents written before padding hold `t`, a `varint` length and UTF-8 text; they are
+/// read as they are, and rewritten with `p` when the record next changes.
 ///
 /// Values are kept encoded: rewriting one field of a record decodes only the others' names.
 struct ShownDocument {
@@ -26,8 +29,8 @@ struct ShownDocument {
                 writer.write(UInt8(ascii: "r"))
                 writer.write(bytes: withUnsafeBytes(of: number.bitPattern.littleEndian) { Array($0) })
             case .text(let text):
-                writer.write(UInt8(ascii: "t"))
-                writer.write(string: text)
+                writer.write(UInt8(ascii: "p"))
+                writer.write(paddedString: text)
             }
             encodedValue = writer.bytes[...]
             self.conflicts = conflicts
@@ -51,6 +54,7 @@ struct ShownDocument {
                 case UInt8(ascii: "r"):
                     return .real(
                         Double(bitPattern: UInt64(littleEndian: try reader.readBytes(8).withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) })))
+                case UInt8(ascii: "p"): return .text(try reader.readPaddedString())
                 case UInt8(ascii: "t"): return .text(try reader.readString(limit: .max))
                 default: throw StoreError.damaged("a record's shown values")
                 }
@@ -125,14 +129,21 @@ struct ShownDocument {
     /// The conflicts of every field together: what the views' `conflicts` column shows.
     var conflicts: Int { entries.values.reduce(0) { $0 + $1.conflicts } }
 
-    func encoded() -> [UInt8] {
+    /// The encoding, every text as `p` (a `t` text a document written before padding still holds is padded
+    /// now); with `padded` false, every text as `t`, as before padding: only to measure what padding costs.
+    func encoded(padded: Bool = true) -> [UInt8] {
         var writer = ByteWriter(capacity: 64 + entries.count * 40)
         writer.write(varint: UInt64(entries.count))
         for named in entries.named {
             let (name, entry) = (named.name, named.entry)
             writer.write(string: name)
             writer.write(varint: UInt64(entry.conflicts))
-            writer.write(bytes: Array(entry.encodedValue))
+            if entry.encodedValue.first == UInt8(ascii: padded ? "t" : "p"), case .text(let text)? = try? entry.value() {
+                writer.write(UInt8(ascii: padded ? "p" : "t"))
+                if padded { writer.write(paddedString: text) } else { writer.write(string: text) }
+            } else {
+                writer.write(bytes: Array(entry.encodedValue))
+            }
         }
         return writer.bytes
     }
@@ -142,6 +153,7 @@ struct ShownDocument {
     /// - Throws: ``StoreError`` `damaged` for bytes it did not make.
     init(decoding bytes: [UInt8]) throws {
         var reader = ByteReader(bytes)
+        _ = try RecordState.readFormat(&reader)
         try self.init(reading: &reader, from: bytes)
     }
 
@@ -158,7 +170,7 @@ struct ShownDocument {
                 switch try reader.readByte() {
                 case UInt8(ascii: "n"): break
                 case UInt8(ascii: "i"), UInt8(ascii: "r"): try reader.skip(8)
-                case UInt8(ascii: "t"): try reader.skipLengthPrefixed(limit: .max)
+                case UInt8(ascii: "t"), UInt8(ascii: "p"): try reader.skipLengthPrefixed(limit: .max)
                 default: throw StoreError.damaged("a record's shown values")
                 }
                 entries[name] = Entry(encodedValue: bytes[start..<(bytes.count - reader.remaining)], conflicts: conflicts)

@@ -88,6 +88,23 @@ struct Bench {
                 ratio: importRate / ceilingRate, target: ">= 0.5x", passes: importRate / ceilingRate >= 0.5,
                 detail: Report.seconds(importing)))
 
+        // 8. What padding values at rest costs (`Protocol/replica.md` §9.5): the imported replica's sealed
+        // values and record documents as stored, against the same unpadded, and its file with and without.
+        let cost = try imported!.replica.paddingCost()
+        let fileBytes = try Workbench.databaseBytes(imported!)
+        let perCase = Double(cost.values + cost.documents) / Double(cases)
+        let unpaddedPerCase = Double(cost.unpaddedValues + cost.unpaddedDocuments) / Double(cases)
+        rows.append(
+            Row(
+                number: 8, what: "sealed bytes per case at rest with padding (values and record documents)",
+                figure: String(format: "%.0f B", perCase), ceiling: String(format: "%.0f B unpadded", unpaddedPerCase),
+                ratio: perCase / unpaddedPerCase, target: "<= 2.0x", passes: perCase <= 2 * unpaddedPerCase,
+                detail: String(
+                    format: "values %.0f B (%.0f unpadded), documents %.0f B (%.0f); database %.1f MB, about %.1f MB without padding",
+                    Double(cost.values) / Double(cases), Double(cost.unpaddedValues) / Double(cases),
+                    Double(cost.documents) / Double(cases), Double(cost.unpaddedDocuments) / Double(cases),
+                    Double(fileBytes) / 1e6, Double(fileBytes - cost.added) / 1e6)))
+
         // 7. The crypto share of target 1: decrypting the bundle, recomputing and verifying the chains and
         // signatures, and sealing every value at rest (a record key per record, as the import does).
         let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: bundlePath)))
@@ -306,8 +323,9 @@ struct Bench {
         }
     }
 
-    /// Seals every value of a batch as the replica stores it (`Protocol/replica.md` §9.2): under a key per
-    /// record, with a nonce from its dot and its timestamp and field as associated data.
+    /// Seals every value of a batch as the replica stores it (`Protocol/replica.md` §9.2): padded to its
+    /// bucket (§9.5), under a key per record, with a nonce from its dot and its timestamp and field as
+    /// associated data.
     static func sealValues(_ batch: ChangeBatch) {
         var record: RecordID?
         var key = StorageKey.random()
@@ -323,14 +341,14 @@ struct Bench {
             withUnsafeBytes(of: sequence.littleEndian) { nonce.replaceSubrange(16..<24, with: $0) }
             let associatedData = withUnsafeBytes(of: change.timestamp.rawValue.littleEndian) { Array($0) } + Array(change.field.utf8)
             var value = change.operation.argument
-            let sealed = value.withUTF8 { utf8 in
+            let padded = value.withUTF8 { Padding.padded(UnsafeRawBufferPointer($0), after: 0xFF) }
+            let sealed = padded.withUnsafeBytes { plain in
                 nonce.withUnsafeBytes { nonce in
-                    associatedData.withUnsafeBytes {
-                        ValueCipher.seal(UnsafeRawBufferPointer(utf8), key: key, nonce: nonce, associatedData: $0)
-                    }
+                    associatedData.withUnsafeBytes { ValueCipher.seal(plain, key: key, nonce: nonce, associatedData: $0) }
                 }
             }
-            precondition(sealed.count == utf8Count(change.operation.argument) + ValueCipher.tagByteCount)
+            precondition(
+                sealed.count == Padding.bucket(for: utf8Count(change.operation.argument) + 1) + ValueCipher.tagByteCount)
         }
     }
 

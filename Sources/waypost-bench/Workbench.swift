@@ -27,6 +27,14 @@ struct Workbench {
     }
 
     /// Makes two nodes trust each other.
+    /// The bytes of a node's replica on disk: the database file and its WAL.
+    static func databaseBytes(_ node: Node) throws -> Int {
+        try [node.home.replicaPath, node.home.replicaPath + "-wal"].reduce(0) { total, path in
+            guard FileManager.default.fileExists(atPath: path) else { return total }
+            return total + ((try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0)
+        }
+    }
+
     static func pair(_ a: Node, _ b: Node) throws {
         try a.replica.addPeer(named: "peer-\(b.id.short)", node: b.id)
         try b.replica.addPeer(named: "peer-\(a.id.short)", node: a.id)

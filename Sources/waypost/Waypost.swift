@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import WaypostCrypto
 
 /// The `waypost` command: a peer-to-peer, offline-first sync node for case files and service
 /// directories.
@@ -26,7 +27,12 @@ struct Waypost: AsyncParsableCommand {
 
     /// Parses and runs the command. ArgumentParser reports a usage error on several lines with exit
     /// code 64 (EX_USAGE); Waypost documents one line starting `waypost: ` and exit code 2.
+    ///
+    /// Before anything else, for every command: no core dump (the process will hold keys), and the
+    /// passphrase variables out of the environment.
     static func main() async {
+        ProcessProtection.disableCoreDumps()
+        _ = PassphraseVariables.taken
         do {
             var command = try parseAsRoot()
             if var command = command as? any AsyncParsableCommand {

@@ -69,7 +69,9 @@ import WaypostCore
 
         // Change it: the old passphrase no longer opens the key, the new one does.
         #expect(
-            try node.succeed(["passphrase", "change"], environment: ["WAYPOST_NEW_PASSPHRASE": Self.newPassphrase])
+            try node.succeed(
+                ["passphrase", "change", "--insecure-fast-passphrase-for-tests"],
+                environment: ["WAYPOST_NEW_PASSPHRASE": Self.newPassphrase])
                 .hasPrefix("passphrase changed"))
         let changed = try node.identityKey()
         #expect(changed != sealed && Array(changed.prefix(7)) == Self.header(mode: 1))

@@ -15,14 +15,19 @@ final class ServeProcess: @unchecked Sendable {
     private let logPath: String
 
     /// Starts `waypost serve` for `node` on `127.0.0.1:port` (0: any free port) with `arguments` added,
-    /// and waits until it listens.
-    init(_ node: TestNode, port: Int = 0, arguments: [String] = [], sourceLocation: SourceLocation = #_sourceLocation) throws {
+    /// and waits until it listens. A `launcher` (a program and its arguments that then `exec` the binary
+    /// in the same process, such as `prlimit --core=unlimited --`) runs it.
+    init(
+        _ node: TestNode, port: Int = 0, arguments: [String] = [], launcher: [String] = [],
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
         self.node = node
         let capture = node.sandbox.path("serve-\(node.name)-\(UUID().uuidString.prefix(8))")
         let outPath = capture + ".out"
         logPath = capture + ".log"
         process = try Process.waypost(
-            ["serve", "--listen", "127.0.0.1:\(port)"] + arguments, for: node, stdout: outPath, stderr: logPath)
+            ["serve", "--listen", "127.0.0.1:\(port)"] + arguments, for: node, stdout: outPath, stderr: logPath,
+            launcher: launcher)
         var listening: String? = nil
         let deadline = Date().addingTimeInterval(20)
         while listening == nil, Date() < deadline, process.isRunning {
@@ -75,12 +80,20 @@ final class ServeProcess: @unchecked Sendable {
 
 extension Process {
     /// Starts `waypost arguments` for `node` (its home in `WAYPOST_HOME`, the sandbox as `HOME`), with
-    /// stdout and stderr going to new files at the given paths.
-    static func waypost(_ arguments: [String], for node: TestNode, stdout: String, stderr: String) throws -> Process {
+    /// stdout and stderr going to new files at the given paths, through `launcher` if there is one.
+    static func waypost(
+        _ arguments: [String], for node: TestNode, stdout: String, stderr: String, launcher: [String] = []
+    ) throws -> Process {
         let process = Process()
         for path in [stdout, stderr] { _ = FileManager.default.createFile(atPath: path, contents: nil) }
-        process.executableURL = try WaypostProcess.binary.get()
-        process.arguments = arguments
+        let binary = try WaypostProcess.binary.get()
+        if let program = launcher.first {
+            process.executableURL = URL(fileURLWithPath: program)
+            process.arguments = Array(launcher.dropFirst()) + [binary.path] + arguments
+        } else {
+            process.executableURL = binary
+            process.arguments = arguments
+        }
         process.currentDirectoryURL = node.sandbox.url
         var environment = ProcessInfo.processInfo.environment
         environment["HOME"] = node.sandbox.url.path

@@ -5,6 +5,7 @@ import Testing
 
 @Suite struct PassphraseLimitsTests {
     @Test func thePresetsAreLibsodiumsDocumentedValues() {
+        #expect(PassphraseLimits.moderate == PassphraseLimits(opslimit: 3, memlimit: 268_435_456))
         #expect(PassphraseLimits.interactive == PassphraseLimits(opslimit: 2, memlimit: 67_108_864))
         #expect(PassphraseLimits.minimum == PassphraseLimits(opslimit: 1, memlimit: 8192))
         #expect(PassphraseLimits.maximum == PassphraseLimits(opslimit: 4, memlimit: 1_073_741_824))

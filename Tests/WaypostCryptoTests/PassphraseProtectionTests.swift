@@ -23,6 +23,17 @@ import WaypostCore
 
     static func bytes(_ secret: SecretBytes) -> [UInt8] { secret.withUnsafeBytes { Array($0) } }
 
+    @Test("a key file records its limits; new ones are sealed with libsodium's moderate limits unless told otherwise")
+    func limitsAreRecorded() throws {
+        let fast = try PassphraseProtection.seal(pair.secretKey, passphrase: passphrase, limits: .minimum)
+        #expect(PassphraseProtection.limits(of: fast) == .minimum)
+        #expect(PassphraseProtection.limits(of: try PassphraseProtection.seal(pair.secretKey, passphrase: nil)) == nil)
+        let sealed = try PassphraseProtection.seal(pair.secretKey, passphrase: passphrase)
+        #expect(PassphraseProtection.limits(of: sealed) == .moderate)
+        #expect(Array(sealed[7..<23]) == [0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0x10, 0, 0, 0])
+        #expect(Self.bytes(try PassphraseProtection.open(sealed) { passphrase }) == Self.bytes(pair.secretKey))
+    }
+
     @Test func roundTripsUnderAPassphrase() throws {
         let blob = try PassphraseProtection.seal(pair.secretKey, passphrase: passphrase, limits: .minimum)
         #expect(blob.count == 143)

@@ -29,7 +29,7 @@ struct Init: ParsableCommand {
             do {
                 let secret = try PassphraseSource().new(variable: "WAYPOST_PASSPHRASE")
                 return try Node.initialize(
-                    home: node.nodeHome, name: name, passphrase: secret, limits: fastPassphrase ? .minimum : .interactive)
+                    home: node.nodeHome, name: name, passphrase: secret, limits: fastPassphrase ? .minimum : .moderate)
             } catch let error as NodeError where error.code == .invalidName {
                 throw Failure.fail(error.message, code: 4)
             }
@@ -54,11 +54,16 @@ struct PassphraseChange: ParsableCommand {
         discussion: """
             The current passphrase comes from $WAYPOST_PASSPHRASE or the terminal; the new one from \
             $WAYPOST_NEW_PASSPHRASE or the terminal (typed twice). The keys are re-wrapped; the replica, whose \
-            key is derived from the identity key, is not re-encrypted. A wrong passphrase changes nothing.
+            key is derived from the identity key, is not re-encrypted. A wrong passphrase changes nothing. \
+            Key files are sealed with Argon2id's current limits, so one an older Waypost sealed with weaker \
+            limits is strengthened.
             """)
 
     @OptionGroup var node: NodeOptions
     @Flag(help: "Refused: the keys protect the replica's personal data and stay under a passphrase.") var remove = false
+
+    /// Argon2id at its smallest, as for `init`: for test suites only; it protects nothing.
+    @Flag(name: .customLong("insecure-fast-passphrase-for-tests"), help: .hidden) var fastPassphrase = false
 
     func run() throws {
         guard !remove else {
@@ -70,7 +75,7 @@ struct PassphraseChange: ParsableCommand {
         let source = PassphraseSource()
         try Failure.report {
             let new = try source.new(variable: "WAYPOST_NEW_PASSPHRASE")
-            try opened.changePassphrase(current: source.current, new: new)
+            try opened.changePassphrase(current: source.current, new: new, limits: fastPassphrase ? .minimum : .moderate)
         }
         print("passphrase changed; the replica was not re-encrypted (its key is derived from the identity key, which was re-wrapped)")
     }

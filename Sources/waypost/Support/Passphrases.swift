@@ -2,11 +2,12 @@ import Foundation
 import WaypostCrypto
 import WaypostNode
 
-/// Where the CLI gets passphrases: `$WAYPOST_PASSPHRASE`, else the terminal without echo. The current
-/// passphrase is asked for at most once per command.
+/// Where the CLI gets passphrases: `$WAYPOST_PASSPHRASE` (as ``PassphraseVariables`` took it out of the
+/// environment), else the terminal without echo. The current passphrase is asked for at most once per
+/// command.
 final class PassphraseSource {
     private var cached: String?
-    private let environment = ProcessInfo.processInfo.environment
+    private let environment = PassphraseVariables.taken
 
     /// The node's current passphrase.
     func current() throws(CryptoError) -> String {
