@@ -130,6 +130,10 @@ struct SyncSession: Sendable {
 
         /// What the peer has: its versions, every acknowledgement's, and what moved on this connection.
         var cursor = VersionVector()
+        /// What the peer is known to hold: its versions, what it acknowledged having applied, and what it
+        /// sent. Unlike ``cursor`` it does not count batches in flight, which the peer may still refuse; it
+        /// is what is recorded as the peer's (`Protocol/sync.md` §5.4).
+        var known = VersionVector()
         var versionsReceived = false
         var nextBatch: UInt64 = 1
         var nextExpectedBatch: UInt64 = 1
@@ -337,6 +341,7 @@ struct SyncSession: Sendable {
                 guard !versionsReceived else { throw SyncError(.malformed, "\(peer.short) sent its versions twice") }
                 versionsReceived = true
                 cursor = theirs
+                known = theirs
                 progress!.toSend = Int(clamping: Self.lacking(in: theirs, of: mine))
                 progress!.toReceive = Int(clamping: Self.lacking(in: mine, of: theirs))
                 report()
@@ -354,6 +359,7 @@ struct SyncSession: Sendable {
                 }
                 unacknowledged -= 1
                 cursor = cursor.merging(versions)
+                known = known.merging(versions)
                 try await push()
             case .caughtUp:
                 peerCaughtUp = true
@@ -451,7 +457,10 @@ struct SyncSession: Sendable {
                 throw error
             case .success(let result):
                 try await send(.acknowledge(number: number, applied: UInt64(result.report.applied), versions: result.versions))
-                for (origin, sequence) in result.last { cursor.advance(origin, to: sequence) }
+                for (origin, sequence) in result.last {
+                    cursor.advance(origin, to: sequence)
+                    known.advance(origin, to: sequence)
+                }
                 progress!.received += result.count
                 progress!.applied += result.report.applied
                 progress!.directivesStored += result.report.directivesStored
@@ -482,9 +491,9 @@ struct SyncSession: Sendable {
         /// Records what the peer has, and when caught up, the time: once per change of either, since each
         /// record is a committed write.
         mutating func record(caughtUp: Bool) async throws {
-            guard let peer, caughtUp || recorded != cursor else { return }
+            guard let peer, caughtUp || recorded != known else { return }
             let replica = context.replica
-            let versions = cursor, address = session.address
+            let versions = known, address = session.address
             try await context.worker.run {
                 try replica.recordSync(with: peer, address: address, versions: versions, caughtUp: caughtUp)
             }

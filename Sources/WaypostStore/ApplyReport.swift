@@ -40,6 +40,10 @@ public struct ApplyReport: Sendable, Hashable {
     /// origin's applied sequence, or past the table's total (``PendingLimits``). They come again later.
     public var notHeld = 0
 
+    /// Changes skipped because their origin is not trusted here, by origin: not applied, not held. The
+    /// sender is trusted (else the whole batch is refused); the rest of the batch applied.
+    public var untrustedOrigins: [NodeID: Int] = [:]
+
     /// An empty report.
     public init() {}
 
@@ -51,6 +55,7 @@ public struct ApplyReport: Sendable, Hashable {
             && lhs.refusedBeyondRevocation == rhs.refusedBeyondRevocation
             && lhs.erasedRecords == rhs.erasedRecords && lhs.droppedForErasure == rhs.droppedForErasure
             && lhs.withheldValues == rhs.withheldValues && lhs.notHeld == rhs.notHeld
+            && lhs.untrustedOrigins == rhs.untrustedOrigins
             && lhs.heldBack.mapValues { [$0.expected, UInt64($0.count)] }
                 == rhs.heldBack.mapValues { [$0.expected, UInt64($0.count)] }
     }

@@ -13,10 +13,11 @@ extension SQLiteReplica {
     /// 3. `directives` are judged: those whose issuer is an admin here are stored and take effect (a
     ///    revocation at once, for the checks below), the others are refused and counted
     ///    (`Protocol/trust.md` §7);
-    /// 4. the sender, if given, must be trusted and not revoked; every origin must be trusted: this
-    ///    node, a pairwise peer, or a member of a joined network. A revoked origin's changes after its
-    ///    last accepted sequence are dropped and counted, and its earlier ones are judged as a trusted
-    ///    origin's if it has a grant;
+    /// 4. the sender, if given, must be trusted and not revoked. An origin must be trusted (this node, a
+    ///    pairwise peer, or a member of a joined network) for its changes to apply: an untrusted origin's
+    ///    are skipped and counted (``ApplyReport/untrustedOrigins``) while the others' apply. A revoked
+    ///    origin's changes after its last accepted sequence are dropped and counted, and its earlier ones
+    ///    are judged as a trusted origin's if it has a grant;
     /// 5. each origin's new changes must continue its hash chain from what this replica holds, and
     ///    every signature given must verify against the chain head (`Protocol/trust.md` §2).
     ///
@@ -87,11 +88,11 @@ extension SQLiteReplica {
                 report.refusedBeyondRevocation += changes.count - kept.count
                 byOrigin[origin] = kept.isEmpty ? nil : kept
             }
+            // Changes of an origin this node does not trust are skipped, not applied, and reported; the
+            // others' apply. Its versions here do not move, so they come again once it is trusted.
             for origin in byOrigin.keys.sorted() where !trust.isGranted(origin) {
-                throw StoreError(
-                    .untrusted,
-                    "the changes come from node \(origin), which this node does not trust; nothing was applied "
-                        + "(add it with 'waypost peer add', or join a network that enrolled it)")
+                report.untrustedOrigins[origin] = byOrigin[origin]!.count
+                byOrigin[origin] = nil
             }
             var context = try ApplyContext(db, replica: self)
             for origin in byOrigin.keys.sorted() {

@@ -83,6 +83,8 @@ struct BundleImport: ParsableCommand {
                     "refused_beyond_revocation": .integer(report.refusedBeyondRevocation),
                     "erased_records": .integer(report.erasedRecords), "dropped_for_erasure": .integer(report.droppedForErasure),
                     "withheld_values": .integer(report.withheldValues), "not_held": .integer(report.notHeld),
+                    "untrusted_origins": .object(
+                        Dictionary(uniqueKeysWithValues: report.untrustedOrigins.map { ($0.key.description, JSONValue.integer($0.value)) })),
                 ]))
             return
         }
@@ -97,6 +99,11 @@ struct BundleImport: ParsableCommand {
         }
         if report.discarded > 0 {
             print("warning: dropped \(report.discarded) change(s) kept from an earlier bundle that did not match their origin's signature")
+        }
+        for (origin, count) in report.untrustedOrigins.sorted(by: { $0.key < $1.key }) {
+            print(
+                "warning: skipped \(count) change(s) from node \(origin), which this node does not trust; they apply once it is "
+                    + "trusted ('waypost peer add', or join a network that enrolled it)")
         }
         if report.withheldValues > 0 {
             print(
