@@ -116,7 +116,7 @@ let package = Package(
         .testTarget(
             name: "WaypostNetTests",
             dependencies: [
-                "WaypostCore", "WaypostSync", "WaypostNet",
+                "WaypostCore", "WaypostCrypto", "WaypostTrust", "WaypostSync", "WaypostNet",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ]),

@@ -138,8 +138,9 @@ struct SyncSession: Sendable {
         var nextBatch: UInt64 = 1
         var nextExpectedBatch: UInt64 = 1
         var unacknowledged = 0
-        /// Whether the certificates and directives went out (with the first batch, `Protocol/sync.md` §5.3).
-        var certificatesSent = false
+        /// The certificates and directives still to send, or nil before the first batch: they go out with the
+        /// first batches, as many as fit each one (`Protocol/sync.md` §5.3), certificates first.
+        var trustToSend: TrustQueue? = nil
         var sentCaughtUp = false
         var peerCaughtUp = false
         var bytesSent = 0
@@ -386,19 +387,29 @@ struct SyncSession: Sendable {
                 try? await send(.refuse(.init(.untrusted, "\(me.short) has revoked \(peer.short)")))
                 throw SyncError(.untrusted, "stopped syncing with \(peer.short): it has been revoked")
             }
+            if trustToSend == nil {
+                let (certificates, directives) = try await context.worker.run { (try replica.certificates(), try replica.directives()) }
+                trustToSend = TrustQueue(certificates: certificates, directives: directives)
+            }
             while unacknowledged < context.limits.window {
                 let seen = cursor
-                let includeCertificates = !certificatesSent
+                let trust = trustToSend!.next(budget: byteBudget / 2)
                 let next = try await context.worker.run { () throws -> (frames: [UInt8], count: Int, last: [NodeID: UInt64])? in
                     var batch = try replica.changes(after: seen, limit: limit)
-                    // The first batch carries the directives, even with no change to send, so that a
+                    // The first batches carry the directives, even with no change to send, so that a
                     // revocation reaches a peer that lacks none of this node's changes.
-                    let directives = includeCertificates ? try replica.directives() : []
-                    guard !batch.changes.isEmpty || !directives.isEmpty else { return nil }
-                    // Large values: halve until the batch fits, cut anywhere (the receiver holds an unsigned
-                    // tail back until the rest of its run arrives).
+                    guard !batch.changes.isEmpty || !trust.isEmpty else { return nil }
+                    // Large values: halve until the batch fits beside the certificates and directives, cut
+                    // anywhere (the receiver holds an unsigned tail back until the rest of its run arrives).
+                    let room = byteBudget - trust.bytes
                     var size = batch.changes.count
-                    while size > 1, batch.changes.reduce(0, { $0 + BundleWriter.encodedSizeBound($1) }) > byteBudget {
+                    while batch.changes.reduce(0, { $0 + BundleWriter.encodedSizeBound($1) }) > room {
+                        guard size > 1 else {
+                            // One large change does not fit beside them: the certificates and directives go
+                            // alone this time, the change in the next batch.
+                            if !trust.isEmpty { batch = ChangeBatch(changes: []) }
+                            break
+                        }
                         size /= 2
                         batch = try replica.changes(after: seen, limit: size, endAtSignature: false)
                     }
@@ -406,8 +417,7 @@ struct SyncSession: Sendable {
                     for change in batch.changes { last[change.dot.origin] = max(last[change.dot.origin] ?? 0, change.dot.sequence) }
                     let bundle = Bundle(
                         sender: me, createdAt: SQLiteReplica.systemWallClock(), senderVersions: try replica.versions(),
-                        batch: batch, certificates: includeCertificates ? try replica.certificates() : [],
-                        directives: directives)
+                        batch: batch, certificates: trust.certificates, directives: trust.directives)
                     return (BundleWriter.encode(bundle), batch.changes.count, last)
                 }
                 guard let next else {
@@ -418,7 +428,7 @@ struct SyncSession: Sendable {
                     }
                     return
                 }
-                certificatesSent = true
+                if !trust.isEmpty { trustToSend!.drop(trust) }
                 sentCaughtUp = false
                 try await send(.batch(number: nextBatch, frames: next.frames))
                 nextBatch += 1

@@ -44,6 +44,10 @@ public struct ApplyReport: Sendable, Hashable {
     /// sender is trusted (else the whole batch is refused); the rest of the batch applied.
     public var untrustedOrigins: [NodeID: Int] = [:]
 
+    /// Certificates received and not kept: they could not count here (a network not joined, an issuer
+    /// that may not issue) or were past the limits (``WaypostTrust/CertificateAdmission``).
+    public var certificatesRefused = 0
+
     /// An empty report.
     public init() {}
 
@@ -55,7 +59,7 @@ public struct ApplyReport: Sendable, Hashable {
             && lhs.refusedBeyondRevocation == rhs.refusedBeyondRevocation
             && lhs.erasedRecords == rhs.erasedRecords && lhs.droppedForErasure == rhs.droppedForErasure
             && lhs.withheldValues == rhs.withheldValues && lhs.notHeld == rhs.notHeld
-            && lhs.untrustedOrigins == rhs.untrustedOrigins
+            && lhs.untrustedOrigins == rhs.untrustedOrigins && lhs.certificatesRefused == rhs.certificatesRefused
             && lhs.heldBack.mapValues { [$0.expected, UInt64($0.count)] }
                 == rhs.heldBack.mapValues { [$0.expected, UInt64($0.count)] }
     }

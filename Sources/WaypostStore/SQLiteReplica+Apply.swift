@@ -46,9 +46,10 @@ extension SQLiteReplica {
         let localNode = self.localNode
         let storageKey = self.storageKey
         let report = try write { db in
-            let newCertificates = try TrustTables.store(certificates, db)
+            let (newCertificates, refusedCertificates) = try TrustTables.store(certificates, local: localNode, db)
             var trust = try TrustTables.registry(db, local: localNode)
             var report = ApplyReport()
+            report.certificatesRefused = refusedCertificates
             let admission = try DirectiveTables.admit(directives, trust: &trust, now: wall, db)
             let renewed =
                 (newCertificates > 0 ? [TrustSeal.certificates] : [])

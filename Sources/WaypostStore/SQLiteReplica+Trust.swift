@@ -55,8 +55,11 @@ extension SQLiteReplica {
     /// Stores certificates (checked against their issuers when decoded).
     public func store(_ certificates: [Certificate]) throws(StoreError) {
         let key = try unlockedStorageKey()
+        let local = localNode
         try write { db in
-            if try TrustTables.store(certificates, db) > 0 { try TrustSeal.renew([TrustSeal.certificates], db, key: key) }
+            if try TrustTables.store(certificates, local: local, db).stored > 0 {
+                try TrustSeal.renew([TrustSeal.certificates], db, key: key)
+            }
         }
     }
 

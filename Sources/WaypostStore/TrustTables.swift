@@ -6,12 +6,17 @@ import WaypostTrust
 /// Reads and writes the tables that say whom this node trusts: `peers` (with their role), `networks`,
 /// `certificates`, and the revocations in `directives` (``DirectiveTables``).
 enum TrustTables {
-    /// Stores certificates (already checked against their issuers when decoded); known ones are skipped.
-    /// Returns how many were new: the caller renews the table's tag (``TrustSeal``) when any was.
+    /// Stores the certificates worth keeping (already checked against their issuers when decoded;
+    /// ``WaypostTrust/CertificateAdmission`` decides which); known ones are skipped. Returns how many were
+    /// new and how many were refused: the caller renews the table's tag (``TrustSeal``) when any was new.
     @discardableResult
-    static func store(_ certificates: [Certificate], _ db: Database) throws -> Int {
+    static func store(_ certificates: [Certificate], local: NodeID, _ db: Database) throws -> (stored: Int, refused: Int) {
+        guard !certificates.isEmpty else { return (0, 0) }
+        let joined = Set(try Data.fetchAll(db, sql: "SELECT network FROM networks").map { NodeID(bytes: Array($0)) })
+        let decision = CertificateAdmission.decide(
+            certificates, held: try self.certificates(db), local: local, joinedNetworks: joined)
         var stored = 0
-        for certificate in certificates {
+        for certificate in decision.kept {
             try db.cachedStatement(
                 sql: "INSERT OR IGNORE INTO certificates (network, node, issuer, issued_at, bytes) VALUES (?, ?, ?, ?, ?)"
             ).execute(arguments: [
@@ -20,13 +25,14 @@ enum TrustTables {
             ])
             stored += db.changesCount
         }
-        return stored
+        return (stored, decision.refused)
     }
 
     /// Every certificate held.
     static func certificates(_ db: Database) throws -> [Certificate] {
         try Data.fetchAll(db, sql: "SELECT bytes FROM certificates ORDER BY network, node, issued_at").compactMap {
-            try? Certificate(decoding: Array($0))
+            // Checked when they were received; the table is authenticated under the storage key.
+            try? Certificate(decodingStored: Array($0))
         }
     }
 

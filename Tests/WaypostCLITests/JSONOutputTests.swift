@@ -85,7 +85,7 @@ import Testing
             [
                 "sender", "changes", "applied", "duplicates", "held_back", "discarded", "origins_ahead", "directives",
                 "directives_stored", "directives_refused", "refused_directive_issuers", "revoked", "refused_beyond_revocation", "erased_records", "dropped_for_erasure",
-                "withheld_values", "not_held", "untrusted_origins",
+                "withheld_values", "not_held", "untrusted_origins", "certificates_refused",
             ], "import")
         #expect(setup.importReport["directives_refused"] as? Int == 0)
         #expect(setup.importReport["sender"] as? String == setup.clinic.nodeID)

@@ -133,10 +133,15 @@ import WaypostTrust
                 .untrusted, applying: batch, to: replica, certificates: [elsewhere, crossed], from: member.publicKey)
             try replica.store([elsewhere, crossed])
             #expect(!(try replica.trust().trusts(member.publicKey)))
+            // Certificates that cannot count here are not kept (`Protocol/trust.md` §4.1).
+            #expect(try replica.certificates().isEmpty)
             try expectRefusal(.untrusted, applying: batch, to: replica, from: member.publicKey)
 
-            // Joining that network is what makes its certificate count.
+            // Joining that network is what makes its certificate count, once it comes again.
             try replica.join(network: otherNetwork.publicKey)
+            #expect(!(try replica.trust().trusts(member.publicKey)))
+            try replica.store([elsewhere, crossed])
+            #expect(try replica.certificates() == [elsewhere])
             #expect(
                 try replica.trust().grants(for: member.publicKey) == [
                     .enrolled(network: otherNetwork.publicKey, role: .admin)
@@ -177,6 +182,29 @@ import WaypostTrust
         for altered in [raised, reissued, Array(bytes.dropLast()), bytes + [0], Array(bytes.prefix(40)), []] {
             let error = #expect(throws: TrustError.self) { try Certificate(decoding: altered) }
             #expect(error?.code == .badCertificate)
+        }
+    }
+}
+
+/// A certificate flood from an enrolled node (issue 15 §2): nothing of it is stored, so trust decisions
+/// and first batches stay small.
+@Suite struct CertificateFloodTests {
+    @Test("thousands of self-signed certificates in one batch are refused and none is stored")
+    func aCertificateFloodIsNotStored() throws {
+        try withTemporaryDirectory { directory in
+            let me = StoreFixtures.keys(81), sender = StoreFixtures.keys(82)
+            let replica = try StoreFixtures.replica(in: directory, keys: me, trusting: [sender.publicKey])
+            let flood = (0..<3_000).map { index -> Certificate in
+                let signer = StoreFixtures.keys(UInt64(10_000 + index))
+                return Certificate.issue(
+                    network: signer.publicKey, node: signer.publicKey, role: .admin, name: "flood", issuedAt: UInt64(index),
+                    by: signer)
+            }
+            let report = try replica.apply(ChangeBatch(changes: []), certificates: flood, from: sender.publicKey)
+            #expect(report.certificatesRefused == flood.count)
+            #expect(try replica.certificates().isEmpty)
+            #expect(try replica.trust().trustedNodes == [sender.publicKey])
+            #expect(!(try replica.trust().trusts(flood[0].node)))
         }
     }
 }

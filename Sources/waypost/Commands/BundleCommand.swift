@@ -83,6 +83,7 @@ struct BundleImport: ParsableCommand {
                     "refused_beyond_revocation": .integer(report.refusedBeyondRevocation),
                     "erased_records": .integer(report.erasedRecords), "dropped_for_erasure": .integer(report.droppedForErasure),
                     "withheld_values": .integer(report.withheldValues), "not_held": .integer(report.notHeld),
+                    "certificates_refused": .integer(report.certificatesRefused),
                     "untrusted_origins": .object(
                         Dictionary(uniqueKeysWithValues: report.untrustedOrigins.map { ($0.key.description, JSONValue.integer($0.value)) })),
                 ]))
