@@ -30,6 +30,14 @@ public struct SyncProgress: Sendable, Hashable {
     public var erasedRecords = 0
     /// Changes received to records erased here: their values were dropped, their digests kept.
     public var droppedForErasure = 0
+    /// Changes received of origins this node does not trust, by origin: skipped (`Protocol/trust.md` §5.1).
+    public var untrustedOrigins: [NodeID: Int] = [:]
+    /// Origins whose run stopped at a change sent in digest form without an erasure here (§7.5 there).
+    public var withheldValues = 0
+    /// Changes neither applied nor held: too far ahead of their origin, or past the pending table's total.
+    public var notHeld = 0
+    /// Certificates received that cannot count here, or past the limits: not kept (§4.1 there).
+    public var certificatesRefused = 0
     /// Whether both sides have said they are caught up.
     public var caughtUp = false
 

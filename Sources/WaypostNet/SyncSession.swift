@@ -478,6 +478,10 @@ struct SyncSession: Sendable {
                 progress!.refusedBeyondRevocation += result.report.refusedBeyondRevocation
                 progress!.erasedRecords += result.report.erasedRecords
                 progress!.droppedForErasure += result.report.droppedForErasure
+                progress!.untrustedOrigins.merge(result.report.untrustedOrigins, uniquingKeysWith: +)
+                progress!.withheldValues += result.report.withheldValues
+                progress!.notHeld += result.report.notHeld
+                progress!.certificatesRefused += result.report.certificatesRefused
                 progress!.batchesReceived += 1
                 progress!.toReceive = max(progress!.toReceive, progress!.received)
                 report()

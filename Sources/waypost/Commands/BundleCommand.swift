@@ -70,8 +70,11 @@ struct BundleImport: ParsableCommand {
         let summary = try Failure.report { () throws(NodeError) in try opened.importBundle(from: file, keys: keys) }
         let report = summary.report
         if output.json {
+            let held = HeldLines.json(
+                untrustedOrigins: report.untrustedOrigins, withheldValues: report.withheldValues, notHeld: report.notHeld,
+                certificatesRefused: report.certificatesRefused)
             Output.json(
-                .object([
+                .object(held.merging([
                     "sender": .string(summary.sender.description), "changes": .integer(summary.changes),
                     "applied": .integer(report.applied), "duplicates": .integer(report.duplicates),
                     "held_back": .integer(report.heldBackCount), "discarded": .integer(report.discarded),
@@ -82,16 +85,13 @@ struct BundleImport: ParsableCommand {
                     "revoked": .array(report.revoked.sorted().map { .string($0.description) }),
                     "refused_beyond_revocation": .integer(report.refusedBeyondRevocation),
                     "erased_records": .integer(report.erasedRecords), "dropped_for_erasure": .integer(report.droppedForErasure),
-                    "withheld_values": .integer(report.withheldValues), "not_held": .integer(report.notHeld),
-                    "certificates_refused": .integer(report.certificatesRefused),
-                    "untrusted_origins": .object(
-                        Dictionary(uniqueKeysWithValues: report.untrustedOrigins.map { ($0.key.description, JSONValue.integer($0.value)) })),
-                ]))
+                ]) { _, new in new }))
             return
         }
         if report.applied == 0 && report.heldBackCount == 0 {
-            let skipped = summary.changes - report.refusedBeyondRevocation
-            print("nothing new: all \(skipped) changes were already in the replica")
+            let known = report.duplicates
+            let counted = summary.changes - report.refusedBeyondRevocation
+            print("nothing new: \(known == counted ? "all \(known)" : "\(known) of the \(counted)") changes were already in the replica")
         } else {
             print("applied \(report.applied) new change\(report.applied == 1 ? "" : "s") (\(report.duplicates) already known)")
         }
@@ -101,19 +101,10 @@ struct BundleImport: ParsableCommand {
         if report.discarded > 0 {
             print("warning: dropped \(report.discarded) change(s) kept from an earlier bundle that did not match their origin's signature")
         }
-        for (origin, count) in report.untrustedOrigins.sorted(by: { $0.key < $1.key }) {
-            print(
-                "warning: skipped \(count) change(s) from node \(origin), which this node does not trust; they apply once it is "
-                    + "trusted ('waypost peer add', or join a network that enrolled it)")
-        }
-        if report.withheldValues > 0 {
-            print(
-                "warning: the sender withheld the value of \(report.withheldValues) change(s) of records no admin erased here; "
-                    + "they and what follows them wait for a copy with the value")
-        }
-        if report.notHeld > 0 {
-            print("\(report.notHeld) change(s) too far ahead of what this node holds were not kept; they come again with the changes before them")
-        }
+        let held = HeldLines.lines(
+            untrustedOrigins: report.untrustedOrigins, withheldValues: report.withheldValues, notHeld: report.notHeld,
+            certificatesRefused: report.certificatesRefused)
+        for line in held { print(line) }
         for line in DirectiveLines.lines(report) { print(line) }
         for origin in report.originsAhead.sorted() {
             print("warning: node \(origin.short) writes timestamps more than 5 minutes ahead of this node's clock")

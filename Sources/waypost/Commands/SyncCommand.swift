@@ -58,6 +58,11 @@ struct SyncCommand: AsyncParsableCommand {
             object["erased_records"] = .integer(progress.erasedRecords)
             object["dropped_for_erasure"] = .integer(progress.droppedForErasure)
             object["milliseconds"] = .integer(Int((seconds * 1000).rounded()))
+            object.merge(
+                HeldLines.json(
+                    untrustedOrigins: progress.untrustedOrigins, withheldValues: progress.withheldValues,
+                    notHeld: progress.notHeld, certificatesRefused: progress.certificatesRefused)
+            ) { _, new in new }
             Output.json(.object(object))
         } else {
             print(
@@ -68,6 +73,9 @@ struct SyncCommand: AsyncParsableCommand {
                     stored: progress.directivesStored, refused: progress.directivesRefused,
                     refusedBeyondRevocation: progress.refusedBeyondRevocation)
                 + DirectiveLines.erasureLines(erased: progress.erasedRecords, dropped: progress.droppedForErasure)
+                + HeldLines.lines(
+                    untrustedOrigins: progress.untrustedOrigins, withheldValues: progress.withheldValues,
+                    notHeld: progress.notHeld, certificatesRefused: progress.certificatesRefused)
             for line in lines {
                 print(line)
             }
