@@ -24,7 +24,9 @@ struct BackupFile {
 
     /// The stream key: BLAKE2b-256 keyed with the storage key over `waypost/backup/v1` ‖ `00`.
     static func streamKey(_ storageKey: StorageKey) -> SecretBytes {
-        storageKey.bytes.withUnsafeBytes { key in SecretBytes(Blake2b.hash(keyDomain, outputLength: 32, key: Array(key))) }
+        storageKey.bytes.withUnsafeBytes { key in
+            SecretBytes(Blake2b.hash(keyDomain, outputLength: 32, key: Array(key)))
+        }
     }
 
     /// The clear header: magic, version, the key file's length and the key file.
@@ -51,18 +53,22 @@ struct BackupFile {
     ///
     /// - Throws: ``NodeError`` `backup` for a file that is not a Waypost backup, of an unknown version, or
     ///   cut short in its header.
-    static func keyFile(of bytes: [UInt8], path: String) throws(NodeError) -> (keyFile: [UInt8], stream: ArraySlice<UInt8>) {
+    static func keyFile(of bytes: [UInt8], path: String) throws(NodeError) -> (
+        keyFile: [UInt8], stream: ArraySlice<UInt8>
+    ) {
         guard bytes.count >= magic.count + 3, Array(bytes[..<magic.count]) == magic else {
             throw NodeError(.backup, "\(path) is not a Waypost backup (made by 'waypost backup'); nothing was changed")
         }
         guard bytes[magic.count] == version else {
             throw NodeError(
-                .backup, "\(path) is a backup of version \(bytes[magic.count]), which this Waypost cannot read; update Waypost")
+                .backup,
+                "\(path) is a backup of version \(bytes[magic.count]), which this Waypost cannot read; update Waypost")
         }
         let length = Int(bytes[magic.count + 1]) << 8 | Int(bytes[magic.count + 2])
         let start = magic.count + 3
         guard bytes.count >= start + length else {
-            throw NodeError(.backup, "\(path) is cut short (its header is incomplete); copy it again; nothing was changed")
+            throw NodeError(
+                .backup, "\(path) is cut short (its header is incomplete); copy it again; nothing was changed")
         }
         return (Array(bytes[start..<(start + length)]), bytes[(start + length)...])
     }
@@ -107,7 +113,9 @@ struct BackupFile {
         for _ in 0..<count {
             let name = String(decoding: try take(try number(2)), as: UTF8.self)
             let file = try take(try number(8))
-            guard isAllowed(name, first: entries.isEmpty), !entries.contains(where: { $0.name == name }) else { throw malformed }
+            guard isAllowed(name, first: entries.isEmpty), !entries.contains(where: { $0.name == name }) else {
+                throw malformed
+            }
             entries.append(Entry(name: name, bytes: file))
         }
         guard offset == plaintext.count, entries.first?.name == replicaName else { throw malformed }
@@ -124,7 +132,8 @@ struct BackupFile {
 
     /// Zeroes plaintext before it is released.
     private static func wipe(_ bytes: inout [UInt8]) {
-        bytes.withUnsafeMutableBytes { buffer in if let base = buffer.baseAddress { _ = memset(base, 0, buffer.count) } }
+        bytes.withUnsafeMutableBytes { buffer in if let base = buffer.baseAddress { _ = memset(base, 0, buffer.count) }
+        }
     }
 
     private static func bigEndian(_ value: UInt64, bytes: Int) -> [UInt8] {

@@ -57,7 +57,8 @@ extension Node {
             entries.append(BackupFile.Entry(name: BackupFile.replicaName, bytes: try KeyFile.read(snapshot)))
             for network in KeyFile.networkKeyPaths(in: home) {
                 entries.append(
-                    BackupFile.Entry(name: "networks/" + (network as NSString).lastPathComponent, bytes: try KeyFile.read(network)))
+                    BackupFile.Entry(
+                        name: "networks/" + (network as NSString).lastPathComponent, bytes: try KeyFile.read(network)))
             }
         } catch let error as StoreError {
             throw NodeError(.file, error.message, cause: error)
@@ -111,7 +112,8 @@ extension Node {
         let backup = try BackupFile.decode(bytes, storageKey: storageKey, path: path)
         let files = FileManager.default
         do {
-            try files.createDirectory(atPath: home.path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            try files.createDirectory(
+                atPath: home.path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         } catch { throw NodeError(.file, "cannot create \(home.path): \(error)") }
         home.restrictToOwner()
         let lock = try ServeLock.acquire(home: home)
@@ -143,14 +145,17 @@ extension Node {
             try KeyFile.write(backup.entries[0].bytes, to: incoming)
             let restored = try SQLiteReplica.gateRestored(at: incoming, storageKey: storageKey)
             guard restored.node == keys.publicKey else {
-                throw NodeError(.backup, "\(path) holds a replica of another node than its key file's; nothing was changed")
+                throw NodeError(
+                    .backup, "\(path) holds a replica of another node than its key file's; nothing was changed")
             }
             sequence = restored.sequence
         } catch {
             for suffix in ["", "-journal", "-wal", "-shm"] { unlink(incoming + suffix) }
             if let error = error as? NodeError { throw error }
             let message = (error as? StoreError)?.message ?? "\(error)"
-            throw NodeError(.backup, "\(path): its replica does not open: \(message); nothing was changed", cause: error as? StoreError)
+            throw NodeError(
+                .backup, "\(path): its replica does not open: \(message); nothing was changed",
+                cause: error as? StoreError)
         }
         var written: [String] = []
         do {
@@ -158,7 +163,8 @@ extension Node {
             written.append("identity.key")
             for entry in backup.entries.dropFirst() {
                 try files.createDirectory(
-                    atPath: home.path + "/networks", withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+                    atPath: home.path + "/networks", withIntermediateDirectories: true,
+                    attributes: [.posixPermissions: 0o700])
                 try KeyFile.replace(home.path + "/" + entry.name, with: entry.bytes)
                 written.append(entry.name)
             }

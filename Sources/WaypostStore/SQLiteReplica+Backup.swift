@@ -92,16 +92,20 @@ extension SQLiteReplica {
         let key = try unlockedStorageKey()
         let node = localNode
         return try write { db in
-            let origin = try Int64.fetchOne(db, sql: "SELECT id FROM origins WHERE node = ?", arguments: [Data(node.bytes)])
+            let origin = try Int64.fetchOne(
+                db, sql: "SELECT id FROM origins WHERE node = ?", arguments: [Data(node.bytes)])
             let held = UInt64(
-                try Int64.fetchOne(db, sql: "SELECT sequence FROM origins WHERE node = ?", arguments: [Data(node.bytes)]) ?? 0)
+                try Int64.fetchOne(
+                    db, sql: "SELECT sequence FROM origins WHERE node = ?", arguments: [Data(node.bytes)]) ?? 0)
             if let origin,
-                let waiting = try Int64.fetchOne(db, sql: "SELECT max(sequence) FROM pending WHERE origin = ?", arguments: [origin])
+                let waiting = try Int64.fetchOne(
+                    db, sql: "SELECT max(sequence) FROM pending WHERE origin = ?", arguments: [origin])
             {
                 throw StoreError(
                     .invalid,
                     "this replica holds changes of this node's own up to \(waiting) waiting for earlier ones (it holds up "
-                        + "to \(held)): those exist on a peer; sync with the peers that hold them, then resume; the gate stays closed")
+                        + "to \(held)): those exist on a peer; sync with the peers that hold them, then resume; the gate stays closed"
+                )
             }
             try WriteGate.write(.open, sequence: held, node: node, key: key, db)
             return held

@@ -59,16 +59,19 @@ package enum WriteGate {
     /// - Throws: ``StoreError`` `tampered` for a row whose tag does not match or whose length is wrong, and
     ///   for a missing row (deleted outside Waypost, or a replica made before the gate existed).
     static func read(_ db: Database, node: NodeID, key: StorageKey) throws -> (state: State, sequence: UInt64) {
-        guard let stored = try Data.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [metaKey]) else {
+        guard let stored = try Data.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [metaKey])
+        else {
             throw StoreError(
                 .tampered,
                 "this replica holds no authenticated write permit (meta 'writes.gate'): it was made before Waypost "
                     + "could restore backups, or the row was deleted outside Waypost; nothing was written; if this node "
-                    + "was not restored from a backup, or has synced with its peers since, run 'waypost restore --resume'")
+                    + "was not restored from a backup, or has synced with its peers since, run 'waypost restore --resume'"
+            )
         }
         let bytes = Array(stored)
         guard bytes.count == valueLength, let state = State(rawValue: bytes[0]),
-            Array(bytes[(valueLength - tagLength)...]) == tag(Array(bytes[..<(valueLength - tagLength)]), node: node, key: key)
+            Array(bytes[(valueLength - tagLength)...])
+                == tag(Array(bytes[..<(valueLength - tagLength)]), node: node, key: key)
         else {
             throw StoreError.tampered(
                 "this replica's write permit (meta 'writes.gate') does not match its authentication tag")

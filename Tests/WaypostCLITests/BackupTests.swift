@@ -55,11 +55,15 @@ import Testing
 
     static func caseList(_ node: TestNode) throws -> String { try node.succeed(["case", "list"]) }
 
-    @Test("restore after the replica is deleted: identity, cases as of the backup, peers, networks; writes wait for resume")
+    @Test(
+        "restore after the replica is deleted: identity, cases as of the backup, peers, networks; writes wait for resume"
+    )
     func restoreAfterTheReplicaIsDeleted() throws {
         let scene = try Self.scene()
         let post = scene.post
-        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: post.home + "/replica.sqlite" + suffix) }
+        for suffix in ["", "-wal", "-shm"] {
+            try? FileManager.default.removeItem(atPath: post.home + "/replica.sqlite" + suffix)
+        }
         try? FileManager.default.removeItem(atPath: post.home + "/networks")
 
         // init, the one command someone might try, points at restore.
@@ -74,16 +78,19 @@ import Testing
         #expect(try post.succeed(["peer", "list"]).contains(scene.clinic.nodeID.prefix(7)))
         let networks = try post.succeed(["network", "list"])
         #expect(networks.contains(scene.network) && networks.contains("holds its key"), "\(networks)")
-        let mode = try FileManager.default.attributesOfItem(atPath: post.home + "/replica.sqlite")[.posixPermissions] as? Int
+        let mode =
+            try FileManager.default.attributesOfItem(atPath: post.home + "/replica.sqlite")[.posixPermissions] as? Int
         #expect(mode == 0o600)
 
         // Every local write is refused, in one line, until resumed.
         for write in [
             ["case", "add", "given_name=Yusuf"], ["case", "set", scene.beforeCases[0], "risk_level=high"],
-            ["case", "note", scene.beforeCases[0], "seen"], ["case", "erase", scene.beforeCases[1], "--reason", "asked"],
+            ["case", "note", scene.beforeCases[0], "seen"],
+            ["case", "erase", scene.beforeCases[1], "--reason", "asked"],
             ["service", "add", "name=Clinic"], ["network", "enroll", scene.clinic.nodeID, "--name", "clinic"],
         ] {
-            expectFailure(try post.run(write), exitCode: 1, mentioning: ["restored from a backup", "waypost restore --resume"])
+            expectFailure(
+                try post.run(write), exitCode: 1, mentioning: ["restored from a backup", "waypost restore --resume"])
         }
         #expect(try Self.ownSequences(of: post).max() ?? 0 < scene.lastUsed)
 
@@ -119,7 +126,9 @@ import Testing
         #expect(try scene.post.run(["case", "list"]).status != 0)
         try scene.post.succeed(["restore", scene.backup])
         #expect(try Self.caseList(scene.post).contains("Amina"))
-        expectFailure(try scene.post.run(["case", "add", "given_name=Yusuf"]), exitCode: 1, mentioning: ["restored from a backup"])
+        expectFailure(
+            try scene.post.run(["case", "add", "given_name=Yusuf"]), exitCode: 1, mentioning: ["restored from a backup"]
+        )
     }
 
     @Test func restoreRefusesAWorkingReplicaUnlessReplace() throws {
@@ -130,12 +139,14 @@ import Testing
         try scene.post.succeed(["case", "add", "given_name=Yusuf"])
         try scene.post.succeed(["restore", scene.backup, "--replace"])
         #expect(!(try Self.caseList(scene.post).contains(scene.laterCase)))
-        expectFailure(try scene.post.run(["case", "add", "given_name=Yusuf"]), exitCode: 1, mentioning: ["restore --resume"])
+        expectFailure(
+            try scene.post.run(["case", "add", "given_name=Yusuf"]), exitCode: 1, mentioning: ["restore --resume"])
     }
 
     @Test func restoreIntoAnEmptyHome() throws {
         let scene = try Self.scene()
-        let elsewhere = TestNode(name: "post", home: scene.sandbox.path("elsewhere"), sandbox: scene.sandbox, nodeID: scene.post.nodeID)
+        let elsewhere = TestNode(
+            name: "post", home: scene.sandbox.path("elsewhere"), sandbox: scene.sandbox, nodeID: scene.post.nodeID)
         try elsewhere.succeed(["restore", scene.backup])
         #expect(try elsewhere.succeed(["id"]) == scene.post.nodeID)
         #expect(try Self.caseList(elsewhere).contains("Amina"))
@@ -153,7 +164,8 @@ import Testing
         let mode = try FileManager.default.attributesOfItem(atPath: scene.backup)[.posixPermissions] as? Int
         #expect(mode == 0o600)
         // A backup never overwrites.
-        expectFailure(try scene.post.run(["backup", "--out", scene.backup]), exitCode: 1, mentioning: ["exists already"])
+        expectFailure(
+            try scene.post.run(["backup", "--out", scene.backup]), exitCode: 1, mentioning: ["exists already"])
     }
 
     @Test(arguments: ["truncated", "altered", "header", "not a backup"])
@@ -167,7 +179,9 @@ import Testing
         default: bytes = Array("hello".utf8)
         }
         let damaged = try scene.sandbox.write(bytes, "damaged.wpbk")
-        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: scene.post.home + "/replica.sqlite" + suffix) }
+        for suffix in ["", "-wal", "-shm"] {
+            try? FileManager.default.removeItem(atPath: scene.post.home + "/replica.sqlite" + suffix)
+        }
         let before = try FileManager.default.contentsOfDirectory(atPath: scene.post.home).sorted()
         let result = try scene.post.run(["restore", damaged])
         expectFailure(result, exitCode: damage == "header" ? 7 : 5, mentioning: ["damaged.wpbk"])
@@ -179,10 +193,12 @@ import Testing
         try FileManager.default.removeItem(atPath: scene.post.home + "/replica.sqlite")
         let wrong = try scene.post.run(["restore", scene.backup], environment: ["WAYPOST_PASSPHRASE": "not it at all"])
         expectFailure(wrong, exitCode: 7, mentioning: ["wrong passphrase"])
-        let none = try scene.post.run(["restore", scene.backup], environment: ["WAYPOST_PASSPHRASE": ""], detached: true)
+        let none = try scene.post.run(
+            ["restore", scene.backup], environment: ["WAYPOST_PASSPHRASE": ""], detached: true)
         #expect(none.status != 0, "\(none)")
         #expect(!FileManager.default.fileExists(atPath: scene.post.home + "/replica.sqlite"))
-        let backup = try scene.post.run(["backup", "--out", scene.sandbox.path("other.wpbk")], environment: ["WAYPOST_PASSPHRASE": "not it at all"])
+        let backup = try scene.post.run(
+            ["backup", "--out", scene.sandbox.path("other.wpbk")], environment: ["WAYPOST_PASSPHRASE": "not it at all"])
         #expect(backup.status != 0)
     }
 

@@ -72,7 +72,9 @@ import WaypostTrust
                         sql: "UPDATE meta SET value = x'00' || substr(value, 2) WHERE key = 'writes.gate'")
                 case "sequence":
                     try db.execute(
-                        sql: "UPDATE meta SET value = substr(value, 1, 8) || x'09' || substr(value, 10) WHERE key = 'writes.gate'")
+                        sql:
+                            "UPDATE meta SET value = substr(value, 1, 8) || x'09' || substr(value, 10) WHERE key = 'writes.gate'"
+                    )
                 default:  // a gate from another replica, open, whose tag is under another key
                     try db.execute(
                         sql: "UPDATE meta SET value = ? WHERE key = 'writes.gate'",

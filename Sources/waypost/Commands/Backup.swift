@@ -5,7 +5,8 @@ import WaypostNode
 /// `waypost backup --out FILE`.
 struct Backup: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Write one file that brings this node back with 'waypost restore': identity, replica, peers and networks.",
+        abstract:
+            "Write one file that brings this node back with 'waypost restore': identity, replica, peers and networks.",
         discussion: """
             Needs the passphrase. The file holds the identity key file as it is (sealed under the passphrase), then, \
             encrypted under a key derived from the node's key, a consistent snapshot of the replica (safe while \

@@ -54,7 +54,8 @@ struct Restore: ParsableCommand {
         let (opened, _, _) = try node.openNodeWithKeys()
         let resumed = try Failure.report { () throws(NodeError) in try opened.resumeWrites() }
         if let backupHeld = resumed.backupHeld {
-            let learned = resumed.held > backupHeld
+            let learned =
+                resumed.held > backupHeld
                 ? "learned its own changes \(backupHeld + 1) to \(resumed.held) from its peers since the backup"
                 : "learned none of its own changes beyond the backup's \(backupHeld) from its peers"
             print("resumed: this node \(learned); its next change will be number \(resumed.next)")
