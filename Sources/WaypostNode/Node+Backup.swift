@@ -105,8 +105,15 @@ extension Node {
             defer { for index in raw.indices { raw[index] = 0 } }
             keys = try SigningKeyPair(secretKey: raw)
         } catch {
-            throw NodeError(
-                error.code == .wrongPassphrase ? .wrongPassphrase : .backup, "\(path): \(error.message)", cause: error)
+            // A wrong passphrase exits 7 and no passphrase at all 1, as for every command; a damaged key file
+            // is a damaged backup.
+            let code: NodeError.Code =
+                switch error.code {
+                case .wrongPassphrase: .wrongPassphrase
+                case .noPassphrase, .cancelled, .insufficientMemory, .unavailable: .identity
+                default: .backup
+                }
+            throw NodeError(code, "\(path): \(error.message)", cause: error)
         }
         let storageKey = StorageKey(derivedFrom: keys)
         let backup = try BackupFile.decode(bytes, storageKey: storageKey, path: path)
