@@ -98,6 +98,8 @@ extension Node {
         } else {
             issuer = keys
         }
+        // A certificate is signed as changes are: not by a restored node before it resumes.
+        do { try replica.requireWritable() } catch { throw NodeError(.file, error.message, cause: error) }
         let certificate = Certificate.issue(
             network: chosen, node: node, role: role, name: name, issuedAt: SQLiteReplica.systemWallClock(), by: issuer)
         do { try replica.store([certificate]) } catch { throw NodeError(.network, error.message, cause: error) }

@@ -39,7 +39,9 @@ public final class Node: Sendable {
         let files = FileManager.default
         if files.fileExists(atPath: home.identityPath) || files.fileExists(atPath: home.replicaPath) {
             throw NodeError(
-                .alreadyInitialised, "a node already exists in \(home.path); use another --home to create a second one")
+                .alreadyInitialised,
+                "a node already exists in \(home.path) (its key file or replica is there); use another --home to create a "
+                    + "second one, or, to bring this one back from a backup, 'waypost restore FILE'")
         }
         guard !name.isEmpty, name.count <= 64 else {
             throw NodeError(.invalidName, "give the node a name of 1 to 64 characters with --name")

@@ -28,6 +28,9 @@ public struct NodeError: Error, Sendable, CustomStringConvertible {
         case invalidDirective = "invalid-directive"
         /// Another process already does what this one was asked to: a second `serve` on one home.
         case alreadyRunning = "already-running"
+        /// A backup file that is not one, is cut short or altered, or belongs to another node; or a home
+        /// that a restore would overwrite (`Protocol/backup.md`).
+        case backup
     }
 
     /// What kind of problem.

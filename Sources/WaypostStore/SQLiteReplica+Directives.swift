@@ -16,6 +16,7 @@ extension SQLiteReplica {
         guard directive.issuer == localNode, directive.isSignedByIssuer else {
             throw StoreError(.invalid, "a directive this node issues must be signed with this node's key")
         }
+        try requireWritable()
         return try apply(ChangeBatch(), directives: [directive])
     }
 

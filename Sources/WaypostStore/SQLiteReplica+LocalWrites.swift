@@ -144,7 +144,10 @@ extension SQLiteReplica {
         }
         let wall = wallClock()
         let localNode = self.localNode
+        let key = try unlockedStorageKey()
         return try write { db in
+            // A node restored from a backup signs nothing until resumed (`Protocol/backup.md` §4).
+            try WriteGate.requireOpen(db, node: localNode, key: key)
             var context = try ApplyContext(db, replica: self)
             var changes: [Change] = []
             var head = context.origins.head(of: localNode)

@@ -76,6 +76,7 @@ public final class SQLiteReplica: Sendable {
                     sql: "INSERT INTO meta (key, value) VALUES ('node', ?), ('name', ?), ('clock', 0), ('created_at', ?)",
                     arguments: [Data(localNode.bytes), name, Int64(wallClock())])
                 try TrustSeal.renew(TrustSeal.tables, db, key: storageKey)
+                try WriteGate.write(.open, sequence: 0, node: localNode, key: storageKey, db)
             }
             try database.inDatabase { db in try ReplicaSchema.createViews(db, schema: schema) }
         }

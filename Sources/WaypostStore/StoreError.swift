@@ -32,6 +32,9 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         /// The database file holds something Waypost did not write there (a trigger, an altered table or
         /// index, a row that fails its authentication): it was changed by other means than Waypost.
         case tampered
+        /// This node was restored from a backup and signs nothing until `waypost restore --resume`
+        /// (`Protocol/backup.md` §4).
+        case restored
     }
 
     /// What kind of problem.

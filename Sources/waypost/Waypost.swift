@@ -22,6 +22,7 @@ struct Waypost: AsyncParsableCommand {
         subcommands: [
             Init.self, ID.self, Passphrase.self, CaseCommand.self, ServiceCommand.self, Conflicts.self, Resolve.self,
             PeerCommand.self, NetworkCommand.self, BundleCommand.self, Serve.self, SyncCommand.self, Status.self, Log.self, SQLCommand.self, AuditCommand.self, RetentionCommand.self,
+            Backup.self, Restore.self,
         ]
     )
 

@@ -57,6 +57,8 @@ import WaypostCore
         "retention": ["closed cases", "set", "show", "run", "every 24 hours", "conflict", "not synced"],
         "retention set": ["Set or clear how long closed cases are kept", "--closed-for", "--clear", "only 'case' is supported", "passphrase"],
         "retention show": ["retention policy", "no passphrase", "--json"],
+        "backup": ["brings this node back", "--out", "passphrase", "snapshot", "'serve' runs", "0600", "erased"],
+        "restore": ["Bring a node back", "--replace", "--resume", "damaged", "refuses every local write", "equivocation", "passphrase"],
         "retention run": ["Erase now the cases", "none are due", "exits 0", "--json"],
     ]
 

@@ -27,7 +27,7 @@ enum Failure {
             }
             switch error.code {
             case .noNode: throw fail(error.message, code: 3)
-            case .bundle, .untrusted: throw fail(error.message, code: 5)
+            case .bundle, .untrusted, .backup: throw fail(error.message, code: 5)
             case .invalidName, .invalidDirective: throw fail(error.message, code: 4)
             case .wrongPassphrase, .locked: throw fail(error.message, code: 7)
             default: throw fail(error.message, code: 1)
@@ -48,7 +48,7 @@ enum Failure {
         case .diskFull: 6
         case .untrusted, .forged: 5
         case .locked: 7
-        case .tooNew, .database, .damaged, .tampered: 1
+        case .tooNew, .database, .damaged, .tampered, .restored: 1
         }
     }
 
