@@ -182,9 +182,19 @@ public final class SQLiteReplica: Sendable {
     /// (``TrustSeal``): for a replica written before the tags, after an admin has checked the rows.
     ///
     /// - Throws: ``StoreError`` `locked` without the storage key.
+    ///
+    /// A replica from before the write gate (``WriteGate``) gets an open one too, since once the trust rows
+    /// are tagged a missing gate counts as deleted.
     public func sealTrustRows() throws(StoreError) {
         let key = try unlockedStorageKey()
-        try write { db in try TrustSeal.renew(TrustSeal.tables, db, key: key) }
+        let node = localNode
+        try write { db in
+            if try Data.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [WriteGate.metaKey]) == nil {
+                let own = try Int64.fetchOne(db, sql: "SELECT sequence FROM origins WHERE node = ?", arguments: [Data(node.bytes)]) ?? 0
+                try WriteGate.write(.open, sequence: UInt64(max(0, own)), node: node, key: key, db)
+            }
+            try TrustSeal.renew(TrustSeal.tables, db, key: key)
+        }
     }
 
     /// The storage key, or the error saying the passphrase is needed.

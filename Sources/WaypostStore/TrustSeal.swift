@@ -96,6 +96,12 @@ enum TrustSeal {
     /// - Throws: ``StoreError`` `tampered` naming the first table whose rows do not match their tag, or
     ///   that has rows and no tag.
     static func verify(_ db: Database, key: StorageKey) throws {
+        // The tags are written together (a new replica, 'peer seal'): one missing where others exist was
+        // deleted, with its table's rows perhaps (all the revocations, say).
+        let present = Set(try String.fetchAll(db, sql: "SELECT key FROM meta WHERE key LIKE 'trust.tag.%'"))
+        if !present.isEmpty, let missing = tables.first(where: { !present.contains($0.tagKey) }) {
+            throw StoreError.tampered("the authentication tag of \(missing.contents) (table '\(missing.name)') is missing")
+        }
         for table in tables {
             let stored = try Data.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [table.tagKey])
             guard let stored else {

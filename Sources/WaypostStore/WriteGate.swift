@@ -17,7 +17,8 @@ import WaypostCrypto
 /// held; for an open one, the last this node held when it was opened (0 for a new replica).
 ///
 /// Local writes are refused unless the row is present, its tag matches and its state is open: deleting
-/// the row, or rewriting it, with `sqlite3` (without the passphrase) does not open the gate.
+/// the row, or rewriting it, with `sqlite3` (without the passphrase) does not open the gate. (A replica
+/// from before the gate has no row and counts as open: see ``read(_:node:key:)``.)
 package enum WriteGate {
     /// The gate's state.
     package enum State: UInt8, Sendable {
@@ -56,11 +57,18 @@ package enum WriteGate {
 
     /// The gate as the row says, after checking its tag.
     ///
+    /// A replica made before the gate existed has no row, and no trust-row tags either (``TrustSeal``, of
+    /// the same version): it counts as open, so that upgrading does not stop every node from writing. A
+    /// replica that has trust-row tags was made (or sealed) by a Waypost that writes the gate too: there a
+    /// missing row was deleted, and is refused.
+    ///
     /// - Throws: ``StoreError`` `tampered` for a row whose tag does not match or whose length is wrong, and
-    ///   for a missing row (deleted outside Waypost, or a replica made before the gate existed).
+    ///   for a missing row in a replica that has trust-row tags.
     static func read(_ db: Database, node: NodeID, key: StorageKey) throws -> (state: State, sequence: UInt64) {
         guard let stored = try Data.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [metaKey])
         else {
+            let tagged = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM meta WHERE key LIKE 'trust.tag.%')") ?? false
+            if !tagged { return (.open, 0) }
             throw StoreError(
                 .tampered,
                 "this replica holds no authenticated write permit (meta 'writes.gate'): it was made before Waypost "

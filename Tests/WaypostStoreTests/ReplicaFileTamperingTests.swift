@@ -210,6 +210,33 @@ import WaypostCrypto
         }
     }
 
+    @Test("every revocation deleted with its table's tag is refused; a replica from before the tags and the write gate still writes")
+    func aTableEmptiedWithItsTagIsRefused() throws {
+        try withTemporaryDirectory { directory in
+            _ = try replicaWithCase(in: directory, secret: "Amina")
+            try tamper(directory.replicaPath(), "DELETE FROM directives; DELETE FROM meta WHERE key = 'trust.tag.directives'")
+            let error = #expect(throws: StoreError.self) {
+                _ = try SQLiteReplica.open(at: directory.replicaPath(), storageKey: StorageKey(derivedFrom: me))
+            }
+            #expect(error?.code == .tampered && error?.message.contains("table 'directives'") == true, "\(String(describing: error))")
+        }
+        try withTemporaryDirectory { directory in
+            let record = try replicaWithCase(in: directory, secret: "Amina")
+            // As an earlier Waypost left it: no trust-row tag, no write gate, no trust row.
+            try tamper(directory.replicaPath(), "DELETE FROM meta WHERE key LIKE 'trust.tag.%' OR key = 'writes.gate'")
+            let replica = try SQLiteReplica.open(at: directory.replicaPath(), storageKey: StorageKey(derivedFrom: me))
+            #expect(try !replica.update(.caseFile, record, edits: StoreFixtures.edits("risk_level=high"), signer: me).isEmpty)
+            // Sealed, it gets its tags and an open gate: from then on a deleted gate is refused.
+            try replica.sealTrustRows()
+            try tamper(directory.replicaPath(), "DELETE FROM meta WHERE key = 'writes.gate'")
+            let reopened = try SQLiteReplica.open(at: directory.replicaPath(), storageKey: StorageKey(derivedFrom: me))
+            let refused = #expect(throws: StoreError.self) {
+                try reopened.update(.caseFile, record, edits: StoreFixtures.edits("risk_level=low"), signer: me)
+            }
+            #expect(refused?.code == .tampered)
+        }
+    }
+
     private static func mode(_ path: String) throws -> Int {
         let attributes = try FileManager.default.attributesOfItem(atPath: path)
         return (attributes[.posixPermissions] as? Int ?? -1) & 0o777
