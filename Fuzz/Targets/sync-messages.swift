@@ -21,7 +21,9 @@ public func fuzzSyncMessages(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt 
     switch message {
     case .versions(let versions), .acknowledge(_, _, let versions):
         // What a session computes from two vectors: neither may trap, and a decoded vector's total fits.
-        guard versions.count <= Dot.maximumSequence else { fatalError("a decoded version vector holds too many changes") }
+        guard versions.count <= Dot.maximumSequence else {
+            fatalError("a decoded version vector holds too many changes")
+        }
         _ = versions.missing(from: VersionVector()) + VersionVector().missing(from: versions)
     case .batch(_, let frames):
         _ = try? BundleReader.decode(frames)

@@ -137,7 +137,8 @@ public enum BundleReader {
         let first = try payload.readVarint()
         let count = try payload.readVarint()
         // The run's last sequence number, first + count - 1, is at most 2^63 - 1 (bundle.md §2, "Numbers").
-        guard first >= 1, count >= 1, count <= UInt64(payload.remaining), first <= Dot.maximumSequence - (count - 1) else {
+        guard first >= 1, count >= 1, count <= UInt64(payload.remaining), first <= Dot.maximumSequence - (count - 1)
+        else {
             throw malformed(
                 "a run of changes has sequence \(first) and count \(count) (sequence numbers run from 1 to 2^63 - 1)")
         }

@@ -95,7 +95,8 @@ enum ChangeRow {
             throw StoreError(.database, "a change has an unknown collection; the replica is damaged")
         }
         return Change(
-            dot: Dot(origin: node, sequence: try StoredNumber.read(sequence, "a change's sequence number")), timestamp: HybridTimestamp(rawValue: UInt64(bitPattern: timestamp)),
+            dot: Dot(origin: node, sequence: try StoredNumber.read(sequence, "a change's sequence number")),
+            timestamp: HybridTimestamp(rawValue: UInt64(bitPattern: timestamp)),
             collection: collection, record: RecordID(canonical: record), field: field, operation: operation)
     }
 }

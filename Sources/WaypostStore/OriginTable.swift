@@ -64,7 +64,10 @@ struct OriginTable {
         for node in dirty.sorted() {
             let entry = byNode[node]!
             try db.cachedStatement(sql: "UPDATE origins SET sequence = ?, latest_timestamp = ?, head = ? WHERE id = ?")
-                .execute(arguments: [try StoredNumber.column(entry.sequence, "an origin's sequence number"), Int64(bitPattern: entry.latestTimestamp), Data(entry.head), entry.id])
+                .execute(arguments: [
+                    try StoredNumber.column(entry.sequence, "an origin's sequence number"),
+                    Int64(bitPattern: entry.latestTimestamp), Data(entry.head), entry.id,
+                ])
         }
         dirty.removeAll()
     }

@@ -44,7 +44,8 @@ enum PendingTable {
         let id = try origins.id(of: origin, db)
         for (_, chained) in changes.sorted(by: { $0.key < $1.key }) {
             let change = chained.change
-            let sequence = try StoredNumber.column(change.dot.sequence, "held-back change \(change.dot)'s sequence number")
+            let sequence = try StoredNumber.column(
+                change.dot.sequence, "held-back change \(change.dot)'s sequence number")
             let record = FieldAddress.RecordKey(collection: change.collection, record: change.record)
             let data = associatedData(origin: id, sequence: sequence)
             let value =

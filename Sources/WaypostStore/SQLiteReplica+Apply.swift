@@ -440,7 +440,8 @@ struct ApplyContext {
     mutating func sign(_ dot: Dot, head: [UInt8], with signer: SigningKeyPair, _ db: Database) throws {
         let origin = try origins.id(of: dot.origin, db)
         try keyring.statements(.insertSignature, db).run(
-            .integer(origin), .integer(try StoredNumber.column(dot.sequence, "a signed sequence number")), .blob(ChangeChain.sign(at: dot, head: head, with: signer)))
+            .integer(origin), .integer(try StoredNumber.column(dot.sequence, "a signed sequence number")),
+            .blob(ChangeChain.sign(at: dot, head: head, with: signer)))
     }
 
     /// The live values at one address, as this transaction sees them.

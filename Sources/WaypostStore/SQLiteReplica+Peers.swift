@@ -82,7 +82,8 @@ extension SQLiteReplica {
                     sql: """
                         INSERT INTO peer_versions (peer, node, sequence) VALUES (?, ?, ?)
                         ON CONFLICT (peer, node) DO UPDATE SET sequence = max(sequence, excluded.sequence)
-                        """, arguments: [name, Data(origin.bytes), try StoredNumber.column(sequence, "a version vector entry")])
+                        """,
+                    arguments: [name, Data(origin.bytes), try StoredNumber.column(sequence, "a version vector entry")])
             }
         }
     }

@@ -34,13 +34,15 @@ extension SQLiteReplica {
                     sql: """
                         INSERT INTO contact_versions (node, origin, sequence) VALUES (?, ?, ?)
                         ON CONFLICT (node, origin) DO UPDATE SET sequence = max(sequence, excluded.sequence)
-                        """, arguments: [key, Data(origin.bytes), try StoredNumber.column(sequence, "a version vector entry")])
+                        """,
+                    arguments: [key, Data(origin.bytes), try StoredNumber.column(sequence, "a version vector entry")])
                 if let peer {
                     try db.execute(
                         sql: """
                             INSERT INTO peer_versions (peer, node, sequence) VALUES (?, ?, ?)
                             ON CONFLICT (peer, node) DO UPDATE SET sequence = max(sequence, excluded.sequence)
-                            """, arguments: [peer, Data(origin.bytes), try StoredNumber.column(sequence, "a version vector entry")])
+                            """,
+                        arguments: [peer, Data(origin.bytes), try StoredNumber.column(sequence, "a version vector entry")])
                 }
             }
         }

@@ -14,7 +14,8 @@ enum StoredNumber {
     static func column(_ value: UInt64, _ what: @autoclosure () -> String) throws(StoreError) -> Int64 {
         guard let stored = Int64(exactly: value) else {
             throw StoreError(
-                .invalid, "\(what()) is \(value), past the largest number a replica holds (2^63 - 1); nothing was written")
+                .invalid,
+                "\(what()) is \(value), past the largest number a replica holds (2^63 - 1); nothing was written")
         }
         return stored
     }

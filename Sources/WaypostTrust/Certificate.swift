@@ -87,7 +87,8 @@ public struct Certificate: Sendable, Hashable {
             let issuedAt = try reader.readUInt64()
             guard issuedAt <= Directive.latestTime else {
                 throw TrustError(
-                    .badCertificate, "a certificate's issue time, \(issuedAt), is past 2^63 - 1 milliseconds; it is damaged or forged")
+                    .badCertificate,
+                    "a certificate's issue time, \(issuedAt), is past 2^63 - 1 milliseconds; it is damaged or forged")
             }
             let issuer = NodeID(bytes: try reader.readBytes(32))
             let signature = try reader.readBytes(64)

@@ -139,7 +139,8 @@ public struct Directive: Sendable, Hashable {
             let issuer = NodeID(bytes: try reader.readBytes(NodeID.byteCount))
             let issuedAt = try reader.readUInt64()
             guard issuedAt <= Directive.latestTime else {
-                throw TrustError(.badDirective, "a directive's issue time, \(issuedAt), is past 2^63 - 1 milliseconds; it is damaged or forged")
+                throw TrustError(
+                    .badDirective, "a directive's issue time, \(issuedAt), is past 2^63 - 1 milliseconds; it is damaged or forged")
             }
             let reason = try reader.readString(limit: Directive.maximumReasonBytes)
             guard !reason.isEmpty else { throw TrustError(.badDirective, "a directive has an empty reason") }

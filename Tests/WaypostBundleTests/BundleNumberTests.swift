@@ -24,13 +24,16 @@ import WaypostTrust
         let dot = Dot(origin: origin, sequence: sequence)
         let change = Change(
             dot: dot, timestamp: HybridTimestamp(milliseconds: BundleSamples.milliseconds), collection: .caseFile,
-            record: BundleSamples.record, field: "given_name", operation: .assign(value: "Amina", supersedes: supersedes))
+            record: BundleSamples.record, field: "given_name",
+            operation: .assign(value: "Amina", supersedes: supersedes))
         return ChangeBatch(
-            changes: [change], recordKeys: [dot: BundleSamples.recordKey], signatures: [dot: [UInt8](repeating: 5, count: 64)])
+            changes: [change], recordKeys: [dot: BundleSamples.recordKey],
+            signatures: [dot: [UInt8](repeating: 5, count: 64)])
     }
 
     static func decoding(
-        _ batch: ChangeBatch = ChangeBatch(), versions: VersionVector = VersionVector(), certificates: [Certificate] = [],
+        _ batch: ChangeBatch = ChangeBatch(), versions: VersionVector = VersionVector(),
+        certificates: [Certificate] = [],
         directives: [Directive] = []
     ) -> BundleError? {
         let bytes = BundleWriter.encode(
@@ -84,7 +87,8 @@ import WaypostTrust
     }
 
     @Test func theLargestNumbersAreRead() throws {
-        var batch = Self.batch(Self.sender, at: Self.largest - 1, supersedes: [Dot(origin: Self.other, sequence: Self.largest)])
+        var batch = Self.batch(
+            Self.sender, at: Self.largest - 1, supersedes: [Dot(origin: Self.other, sequence: Self.largest)])
         batch.changes += Self.batch(Self.sender, at: Self.largest).changes
         batch.signatures[Dot(origin: Self.sender, sequence: Self.largest)] = [UInt8](repeating: 6, count: 64)
         let versions = VersionVector([Self.sender: Self.largest - 2, Self.other: 2])
@@ -104,7 +108,8 @@ import WaypostTrust
         let revocation = try Directive.issue(
             .revoke(node: Self.other, lastAccepted: number), reason: "laptop seized", issuedAt: 1, by: keys)
         let late = try Directive.issue(
-            .erase(collection: .caseFile, record: BundleSamples.record), reason: "erasure request", issuedAt: number, by: keys)
+            .erase(collection: .caseFile, record: BundleSamples.record), reason: "erasure request", issuedAt: number,
+            by: keys)
         for directive in [revocation, late] {
             let error = #expect(throws: TrustError.self) { try Directive(decoding: directive.bytes) }
             #expect(error?.code == .badDirective)
@@ -122,11 +127,13 @@ import WaypostTrust
     @Test func directiveAndCertificateNumbersAtTheLargestAreRead() throws {
         let keys = BundleSamples.senderKeys
         let revocation = try Directive.issue(
-            .revoke(node: Self.other, lastAccepted: Self.largest), reason: "laptop seized", issuedAt: Directive.latestTime,
+            .revoke(node: Self.other, lastAccepted: Self.largest), reason: "laptop seized",
+            issuedAt: Directive.latestTime,
             by: keys)
         #expect(try Directive(decoding: revocation.bytes) == revocation)
         let certificate = Certificate.issue(
-            network: BundleSamples.network, node: Self.other, role: .field, name: "late", issuedAt: Directive.latestTime,
+            network: BundleSamples.network, node: Self.other, role: .field, name: "late",
+            issuedAt: Directive.latestTime,
             by: BundleSamples.networkKeys)
         #expect(try Certificate(decoding: certificate.bytes) == certificate)
         #expect(Self.decoding(certificates: [certificate], directives: [revocation]) == nil)

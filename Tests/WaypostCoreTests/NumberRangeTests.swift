@@ -76,15 +76,18 @@ import Testing
     @Test func aChangesNumbersAreChecked() throws {
         func change(_ sequence: UInt64, supersedes: [Dot] = []) -> Change {
             Change(
-                dot: Dot(origin: one, sequence: sequence), timestamp: HybridTimestamp(rawValue: 1), collection: .caseFile,
-                record: Fixtures.caseRecord, field: "given_name", operation: .assign(value: "Amina", supersedes: supersedes))
+                dot: Dot(origin: one, sequence: sequence), timestamp: HybridTimestamp(rawValue: 1),
+                collection: .caseFile,
+                record: Fixtures.caseRecord, field: "given_name",
+                operation: .assign(value: "Amina", supersedes: supersedes))
         }
         try change(Self.largest, supersedes: [Dot(origin: two, sequence: Self.largest)]).checkNumbers()
         try change(Self.largest).validate(against: Fixtures.schema)
         for sequence in [0] + Self.outOfRange {
             #expect(throws: CoreError.self) { try change(sequence).checkNumbers() }
             #expect(throws: CoreError.self) { try change(sequence).validate(against: Fixtures.schema) }
-            let superseding = change(4, supersedes: [Dot(origin: two, sequence: 1), Dot(origin: two, sequence: sequence)])
+            let superseding = change(
+                4, supersedes: [Dot(origin: two, sequence: 1), Dot(origin: two, sequence: sequence)])
             let error = #expect(throws: CoreError.self) { try superseding.validate(against: Fixtures.schema) }
             #expect(error?.code == .outOfRange)
         }

@@ -74,7 +74,8 @@ import WaypostTrust
     func aSupersededDotPastTheLargestSequenceNumberIsRefused(sequence: UInt64) throws {
         try withTemporaryDirectory { directory in
             let c = try receiver(in: directory)
-            let change = change(3, "given_name", .assign(value: "Aminah", supersedes: [Dot(origin: a, sequence: sequence)]))
+            let change = change(
+                3, "given_name", .assign(value: "Aminah", supersedes: [Dot(origin: a, sequence: sequence)]))
             try expectRefusal(.invalid, applying: Self.batch(of: change), to: c, from: a)
         }
     }
@@ -87,7 +88,8 @@ import WaypostTrust
         try withTemporaryDirectory { directory in
             let c = try receiver(in: directory)
             try c.recordSync(with: a, address: "127.0.0.1:7850", versions: VersionVector([a: 2]), caughtUp: true)
-            let contacts = try c.contacts(), peers = try c.peers()
+            let contacts = try c.contacts()
+            let peers = try c.peers()
             let versions = VersionVector([a: 3, cKeys.publicKey: sequence])
             let synced = #expect(throws: StoreError.self) {
                 try c.recordSync(with: a, address: "127.0.0.1:7851", versions: versions, caughtUp: true)

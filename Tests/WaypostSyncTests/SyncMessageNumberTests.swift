@@ -95,7 +95,8 @@ import WaypostSync
         // The batch number, then the count of changes applied.
         #expect(Self.error(Self.versions([], tag: 0x12, prefix: [number, 1]))?.code == .malformed)
         #expect(Self.error(Self.versions([], tag: 0x12, prefix: [1, number]))?.code == .malformed)
-        #expect(try SyncMessage(decoding: Self.versions([], tag: 0x12, prefix: [Self.largest, Self.largest]))
-            == .acknowledge(number: Self.largest, applied: Self.largest, versions: VersionVector()))
+        #expect(
+            try SyncMessage(decoding: Self.versions([], tag: 0x12, prefix: [Self.largest, Self.largest]))
+                == .acknowledge(number: Self.largest, applied: Self.largest, versions: VersionVector()))
     }
 }

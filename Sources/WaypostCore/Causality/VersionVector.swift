@@ -59,9 +59,7 @@ public struct VersionVector: Sendable, Hashable {
 
     /// The total number of changes in this vector, or `UInt64.max` if that does not fit (a vector made
     /// with ``init(checking:)`` always fits).
-    public var count: UInt64 {
-        entries.values.reduce(0) { total, sequence in total.addingReportingOverflow(sequence).overflow ? .max : total + sequence }
-    }
+    public var count: UInt64 { missing(from: VersionVector()) }
 
     /// How many of the changes in this vector the holder of `seen` lacks (for each origin, how far this
     /// vector is ahead of `seen`, added up), or `UInt64.max` if that does not fit.

@@ -96,7 +96,8 @@ public struct Change: Sendable, Hashable {
     public func checkNumbers() throws(CoreError) {
         try Dot.check(sequence: dot.sequence, of: "a change of node \(dot.origin.short)")
         for superseded in operation.supersedes {
-            try Dot.check(sequence: superseded.sequence, of: "change \(dot) supersedes a dot of node \(superseded.origin.short) that")
+            try Dot.check(
+                sequence: superseded.sequence, of: "change \(dot) supersedes a dot of node \(superseded.origin.short) that")
         }
     }
 }
