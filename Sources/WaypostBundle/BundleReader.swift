@@ -117,14 +117,16 @@ public enum BundleReader {
         guard Set(nodes).count == nodes.count else { throw malformed("the node table repeats a node") }
         let versionCount = try payload.readVarint()
         guard versionCount <= nodeCount else { throw malformed("the version vector has more entries than nodes") }
-        var versions = VersionVector()
+        var entries: [NodeID: UInt64] = [:]
         for _ in 0..<versionCount {
             let origin = try node(try payload.readVarint(), in: nodes)
-            guard versions[origin] == 0 else { throw malformed("the version vector repeats a node") }
+            guard entries[origin] == nil else { throw malformed("the version vector repeats a node") }
             let sequence = try payload.readVarint()
             guard sequence >= 1 else { throw malformed("a version vector entry with sequence 0") }
-            versions.advance(origin, to: sequence)
+            entries[origin] = sequence
         }
+        let versions: VersionVector
+        do { versions = try VersionVector(checking: entries) } catch { throw malformed(error.message) }
         return (sender, createdAt, nodes, versions)
     }
 
@@ -134,8 +136,11 @@ public enum BundleReader {
         let origin = try node(try payload.readVarint(), in: nodes)
         let first = try payload.readVarint()
         let count = try payload.readVarint()
-        guard first >= 1, count >= 1, count <= UInt64(payload.remaining), first <= UInt64.max - count else {
-            throw malformed("a run of changes has sequence \(first) and count \(count)")
+        // The run's last sequence number, first + count - 1, is at most 2^63 - 1 (bundle.md §2, "Numbers").
+        guard first >= 1, count >= 1, count <= UInt64(payload.remaining), first <= Dot.maximumSequence - (count - 1)
+        else {
+            throw malformed(
+                "a run of changes has sequence \(first) and count \(count) (sequence numbers run from 1 to 2^63 - 1)")
         }
         // Each origin's changes in ascending sequence order, as `Bundle.changes` promises.
         if let last = lastSequences[origin], first <= last {
@@ -213,7 +218,7 @@ public enum BundleReader {
         for _ in 0..<count {
             let origin = try node(try payload.readVarint(), in: nodes)
             let sequence = try payload.readVarint()
-            guard sequence >= 1 else { throw malformed("a dot with sequence 0") }
+            do { try Dot.check(sequence: sequence, of: "a superseded dot") } catch { throw malformed(error.message) }
             dots.append(Dot(origin: origin, sequence: sequence))
         }
         return dots

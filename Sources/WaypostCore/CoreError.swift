@@ -17,6 +17,9 @@ public struct CoreError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let malformedIdentifier = Code("malformed-identifier")
         /// A collection name is not one of `case` or `service`.
         public static let unknownCollection = Code("unknown-collection")
+        /// A number read from a file or the wire is outside its field's range (a sequence number past
+        /// 2^63 - 1, say), or numbers that must add up within a range do not.
+        public static let outOfRange = Code("out-of-range")
         public var description: String { name }
     }
 

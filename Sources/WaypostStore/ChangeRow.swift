@@ -30,7 +30,10 @@ enum ChangeRow {
         var dots: [Dot] = []
         for _ in 0..<count {
             let origin = NodeID(bytes: try reader.readBytes(NodeID.byteCount))
-            dots.append(Dot(origin: origin, sequence: try reader.readVarint()))
+            let sequence = try reader.readVarint()
+            // Written from a checked change (Change.checkNumbers); a larger one means the file was altered.
+            guard sequence <= Dot.maximumSequence else { throw StoreError.damaged("a superseded dot") }
+            dots.append(Dot(origin: origin, sequence: sequence))
         }
         return dots
     }
@@ -92,7 +95,8 @@ enum ChangeRow {
             throw StoreError(.database, "a change has an unknown collection; the replica is damaged")
         }
         return Change(
-            dot: Dot(origin: node, sequence: UInt64(sequence)), timestamp: HybridTimestamp(rawValue: UInt64(bitPattern: timestamp)),
+            dot: Dot(origin: node, sequence: try StoredNumber.read(sequence, "a change's sequence number")),
+            timestamp: HybridTimestamp(rawValue: UInt64(bitPattern: timestamp)),
             collection: collection, record: RecordID(canonical: record), field: field, operation: operation)
     }
 }

@@ -22,7 +22,7 @@ struct OriginTable {
             let node = NodeID(bytes: Array(row["node"] as Data))
             let id: Int64 = row["id"]
             byNode[node] = Entry(
-                id: id, sequence: UInt64(row["sequence"] as Int64),
+                id: id, sequence: try StoredNumber.read(row["sequence"], "an origin's sequence number"),
                 latestTimestamp: UInt64(bitPattern: row["latest_timestamp"] as Int64),
                 head: (row["head"] as Data?).map(Array.init) ?? ChangeChain.genesis)
             byID[id] = node
@@ -64,7 +64,10 @@ struct OriginTable {
         for node in dirty.sorted() {
             let entry = byNode[node]!
             try db.cachedStatement(sql: "UPDATE origins SET sequence = ?, latest_timestamp = ?, head = ? WHERE id = ?")
-                .execute(arguments: [Int64(entry.sequence), Int64(bitPattern: entry.latestTimestamp), Data(entry.head), entry.id])
+                .execute(arguments: [
+                    try StoredNumber.column(entry.sequence, "an origin's sequence number"),
+                    Int64(bitPattern: entry.latestTimestamp), Data(entry.head), entry.id,
+                ])
         }
         dirty.removeAll()
     }

@@ -77,7 +77,7 @@ enum PendingTable {
     /// Writes one held change, in place of any held at its sequence.
     private static func insert(_ chained: ChainedChange, origin id: Int64, _ db: Database, keyring: Keyring) throws {
         let change = chained.change
-        let sequence = Int64(change.dot.sequence)
+        let sequence = try StoredNumber.column(change.dot.sequence, "held-back change \(change.dot)'s sequence number")
         let record = FieldAddress.RecordKey(collection: change.collection, record: change.record)
         let data = associatedData(origin: id, sequence: sequence)
         let value =

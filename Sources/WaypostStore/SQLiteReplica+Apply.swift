@@ -8,7 +8,9 @@ extension SQLiteReplica {
     /// Merges changes from another node (or relayed through one), all in one transaction.
     ///
     /// In order, and refusing the whole batch at the first failure:
-    /// 1. every change must fit the schema;
+    /// 1. every change must fit the schema, and its sequence number and superseded dots must be 1 to
+    ///    ``WaypostCore/Dot/maximumSequence`` (``WaypostCore/Change/checkNumbers()``), so that each is stored
+    ///    as it is;
     /// 2. `certificates` are stored (each was checked against its issuer when decoded);
     /// 3. `directives` are judged: those whose issuer is an admin here are stored and take effect (a
     ///    revocation at once, for the checks below), the others are refused and counted
@@ -37,7 +39,10 @@ extension SQLiteReplica {
                 guard digest.count == 32 else {
                     throw StoreError(.invalid, "change \(change.dot) carries an erased value's digest of \(digest.count) bytes, not 32")
                 }
-                do { _ = try schema[change.collection].resolve(change.field) } catch { throw StoreError(error) }
+                do {
+                    try change.checkNumbers()
+                    _ = try schema[change.collection].resolve(change.field)
+                } catch { throw StoreError(error) }
                 continue
             }
             do { try change.validate(against: schema) } catch { throw StoreError(error) }
@@ -423,7 +428,7 @@ struct ApplyContext {
         let origin = try origins.id(of: change.dot.origin, db)
         let collection = Int64(change.collection.rawValue)
         let record = change.record.text
-        let sequence = Int64(change.dot.sequence)
+        let sequence = try StoredNumber.column(change.dot.sequence, "change \(change.dot)'s sequence number")
         let supersedes = ChangeRow.encode(change.operation.supersedes)
         let key = FieldAddress.RecordKey(collection: change.collection, record: change.record)
         var erasedDigest = digest
@@ -496,7 +501,8 @@ struct ApplyContext {
     mutating func sign(_ dot: Dot, head: [UInt8], with signer: SigningKeyPair, _ db: Database) throws {
         let origin = try origins.id(of: dot.origin, db)
         try keyring.statements(.insertSignature, db).run(
-            .integer(origin), .integer(Int64(dot.sequence)), .blob(ChangeChain.sign(at: dot, head: head, with: signer)))
+            .integer(origin), .integer(try StoredNumber.column(dot.sequence, "a signed sequence number")),
+            .blob(ChangeChain.sign(at: dot, head: head, with: signer)))
     }
 
     /// The keys of the entries of `field` (an entries field) that `record` holds, as this transaction sees

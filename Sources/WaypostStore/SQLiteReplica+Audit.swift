@@ -75,7 +75,8 @@ enum ChainAuditor {
                 chainKeys[record] = (try keyring.openChainKey(Array(row[2] as Data), of: record, origin: entry.id, introduced: introduced), introduced)
             } catch {
                 problem = problem ?? ChainAudit.Problem(
-                    sequence: UInt64(introduced), reason: "the record key it introduced does not decrypt: it was altered in the file")
+                    sequence: UInt64(clamping: introduced),
+                    reason: "the record key it introduced does not decrypt: it was altered in the file")
             }
         }
         var signatures: [Int64: [UInt8]] = [:]

@@ -50,7 +50,8 @@ extension SQLiteReplica {
         try read { db in
             var seen: [String: VersionVector] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT peer, node, sequence FROM peer_versions") {
-                seen[row[0], default: VersionVector()].advance(NodeID(bytes: Array(row[1] as Data)), to: UInt64(row[2] as Int64))
+                seen[row[0], default: VersionVector()].advance(
+                    NodeID(bytes: Array(row[1] as Data)), to: try StoredNumber.read(row[2], "a peer's version vector entry"))
             }
             return try Row.fetchAll(
                 db, sql: "SELECT name, node, added_at, last_import_at, last_export_at, role, address FROM peers ORDER BY name"
@@ -87,7 +88,8 @@ extension SQLiteReplica {
                     sql: """
                         INSERT INTO peer_versions (peer, node, sequence) VALUES (?, ?, ?)
                         ON CONFLICT (peer, node) DO UPDATE SET sequence = max(sequence, excluded.sequence)
-                        """, arguments: [name, Data(origin.bytes), Int64(sequence)])
+                        """,
+                    arguments: [name, Data(origin.bytes), try StoredNumber.column(sequence, "a version vector entry")])
             }
         }
     }

@@ -36,13 +36,15 @@ extension SQLiteReplica {
                     sql: """
                         INSERT INTO contact_versions (node, origin, sequence) VALUES (?, ?, ?)
                         ON CONFLICT (node, origin) DO UPDATE SET sequence = max(sequence, excluded.sequence)
-                        """, arguments: [key, Data(origin.bytes), Int64(sequence)])
+                        """,
+                    arguments: [key, Data(origin.bytes), try StoredNumber.column(sequence, "a version vector entry")])
                 if let peer {
                     try db.execute(
                         sql: """
                             INSERT INTO peer_versions (peer, node, sequence) VALUES (?, ?, ?)
                             ON CONFLICT (peer, node) DO UPDATE SET sequence = max(sequence, excluded.sequence)
-                            """, arguments: [peer, Data(origin.bytes), Int64(sequence)])
+                            """,
+                        arguments: [peer, Data(origin.bytes), try StoredNumber.column(sequence, "a version vector entry")])
                 }
             }
         }
@@ -53,7 +55,8 @@ extension SQLiteReplica {
         try read { db in
             var versions: [Data: VersionVector] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT node, origin, sequence FROM contact_versions") {
-                versions[row[0], default: VersionVector()].advance(NodeID(bytes: Array(row[1] as Data)), to: UInt64(row[2] as Int64))
+                versions[row[0], default: VersionVector()].advance(
+                    NodeID(bytes: Array(row[1] as Data)), to: try StoredNumber.read(row[2], "a contact's version vector entry"))
             }
             return try Row.fetchAll(db, sql: "SELECT node, last_address, last_seen_at, last_synced_at FROM contacts ORDER BY node")
                 .map { row in

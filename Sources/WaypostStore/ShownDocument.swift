@@ -165,7 +165,9 @@ struct ShownDocument {
             guard count <= 4096 else { throw StoreError.damaged("a record's shown values") }
             for _ in 0..<count {
                 let name = try reader.readString(limit: 1024)
-                let conflicts = Int(try reader.readVarint())
+                guard let conflicts = Int(exactly: try reader.readVarint()) else {
+                    throw StoreError.damaged("a record's shown values")
+                }
                 let start = bytes.count - reader.remaining
                 switch try reader.readByte() {
                 case UInt8(ascii: "n"): break

@@ -99,8 +99,9 @@ public enum SyncMessage: Sendable, Hashable {
 
     /// Reads a message.
     ///
-    /// - Throws: ``SyncError`` `malformed` for an unknown type, a short or overlong body, or a version
-    ///   vector that is not in ascending order of node ids.
+    /// - Throws: ``SyncError`` `malformed` for an unknown type, a short or overlong body, a number past
+    ///   ``maximumNumber``, or a version vector that is not in ascending order of node ids, has an entry
+    ///   past ``WaypostCore/Dot/maximumSequence`` or entries that add up past it.
     public init(decoding bytes: [UInt8]) throws(SyncError) {
         var reader = ByteReader(bytes)
         do {
@@ -115,11 +116,11 @@ public enum SyncMessage: Sendable, Hashable {
                 self = .refuse(Refusal(code, String(decoding: text, as: UTF8.self)))
             case .versions: self = .versions(try Self.readVersions(&reader))
             case .batch:
-                let number = try reader.readVarint()
+                let number = try Self.readNumber(&reader, "a batch number")
                 self = .batch(number: number, frames: try reader.readBytes(reader.remaining))
             case .acknowledge:
-                let number = try reader.readVarint()
-                let applied = try reader.readVarint()
+                let number = try Self.readNumber(&reader, "a batch number")
+                let applied = try Self.readNumber(&reader, "a count of changes applied")
                 self = .acknowledge(number: number, applied: applied, versions: try Self.readVersions(&reader))
             case .caughtUp: self = .caughtUp
             case .keepalive: self = .keepalive
@@ -141,6 +142,19 @@ public enum SyncMessage: Sendable, Hashable {
         }
     }
 
+    /// The largest number a channel message carries: 2^63 - 1, as for sequence numbers
+    /// (`Protocol/sync.md` §4).
+    public static let maximumNumber = Dot.maximumSequence
+
+    /// Reads a varint that is at most ``maximumNumber``.
+    private static func readNumber(_ reader: inout ByteReader, _ what: String) throws -> UInt64 {
+        let number = try reader.readVarint()
+        guard number <= maximumNumber else {
+            throw SyncError(.malformed, "the peer sent \(what) of \(number), past the largest allowed (2^63 - 1)")
+        }
+        return number
+    }
+
     private static func readVersions(_ reader: inout ByteReader) throws -> VersionVector {
         let count = try reader.readVarint()
         guard count <= UInt64(reader.remaining / (NodeID.byteCount + 1)) else {
@@ -156,6 +170,8 @@ public enum SyncMessage: Sendable, Hashable {
             entries[node] = try reader.readVarint()
             previous = node
         }
-        return VersionVector(entries)
+        do { return try VersionVector(checking: entries) } catch {
+            throw SyncError(.malformed, "the peer sent a version vector out of range: \(error.message)")
+        }
     }
 }

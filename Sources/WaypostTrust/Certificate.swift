@@ -70,7 +70,8 @@ public struct Certificate: Sendable, Hashable {
 
     /// Decodes a certificate and checks its signature by its issuer.
     ///
-    /// - Throws: ``TrustError`` `badCertificate` if malformed or not signed by its issuer.
+    /// - Throws: ``TrustError`` `badCertificate` if malformed (its issue time past
+    ///   ``Directive/latestTime`` included) or not signed by its issuer.
     public init(decoding bytes: [UInt8]) throws(TrustError) {
         try self.init(decodingStored: bytes)
         guard isSignedByIssuer else {
@@ -96,6 +97,11 @@ public struct Certificate: Sendable, Hashable {
             }
             let name = try reader.readString(limit: 64)
             let issuedAt = try reader.readUInt64()
+            guard issuedAt <= Directive.latestTime else {
+                throw TrustError(
+                    .badCertificate,
+                    "a certificate's issue time, \(issuedAt), is past 2^63 - 1 milliseconds; it is damaged or forged")
+            }
             let issuer = NodeID(bytes: try reader.readBytes(32))
             let signature = try reader.readBytes(64)
             guard reader.isAtEnd else { throw TrustError(.badCertificate, "a certificate has trailing bytes") }

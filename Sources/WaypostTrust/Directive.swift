@@ -46,6 +46,10 @@ public struct Directive: Sendable, Hashable {
     /// The longest reason a directive carries, in UTF-8 bytes.
     public static let maximumReasonBytes = 256
 
+    /// The latest issue time a directive can carry, in milliseconds: 2^63 - 1, so that SQLite's signed
+    /// INTEGER holds it and orders it as its bytes do (`Protocol/trust.md` §7.1).
+    public static let latestTime = UInt64(Int64.max)
+
     /// Makes and signs a directive.
     ///
     /// - Throws: ``TrustError`` `badDirective` if the reason is empty or longer than
@@ -100,8 +104,9 @@ public struct Directive: Sendable, Hashable {
     /// Decodes a directive and checks its signature by its issuer.
     ///
     /// - Throws: ``TrustError`` `badDirective` if the bytes are not a version 1 directive, are cut
-    ///   short or followed by more bytes, have an unknown kind or collection, an empty, overlong or
-    ///   non-UTF-8 reason, or a signature that is not the issuer's.
+    ///   short or followed by more bytes, have an unknown kind or collection, a last accepted sequence or
+    ///   an issue time past 2^63 - 1, an empty, overlong or non-UTF-8 reason, or a signature that is not
+    ///   the issuer's.
     public init(decoding bytes: [UInt8]) throws(TrustError) {
         var reader = ByteReader(bytes)
         do {
@@ -112,7 +117,16 @@ public struct Directive: Sendable, Hashable {
             let kind: Kind
             switch code {
             case 1:
-                kind = .revoke(node: NodeID(bytes: try reader.readBytes(NodeID.byteCount)), lastAccepted: try reader.readUInt64())
+                let node = NodeID(bytes: try reader.readBytes(NodeID.byteCount))
+                let lastAccepted = try reader.readUInt64()
+                // A sequence number (0: none), stored as SQLite's signed INTEGER (bundle.md §2, "Numbers").
+                guard lastAccepted <= Dot.maximumSequence else {
+                    throw TrustError(
+                        .badDirective,
+                        "a revocation of node \(node.short) accepts its changes up to \(lastAccepted), past the largest "
+                            + "sequence number (2^63 - 1); it is damaged or forged")
+                }
+                kind = .revoke(node: node, lastAccepted: lastAccepted)
             case 2:
                 let collectionCode = try reader.readByte()
                 guard let collection = RecordCollection(rawValue: collectionCode) else {
@@ -124,6 +138,10 @@ public struct Directive: Sendable, Hashable {
             }
             let issuer = NodeID(bytes: try reader.readBytes(NodeID.byteCount))
             let issuedAt = try reader.readUInt64()
+            guard issuedAt <= Directive.latestTime else {
+                throw TrustError(
+                    .badDirective, "a directive's issue time, \(issuedAt), is past 2^63 - 1 milliseconds; it is damaged or forged")
+            }
             let reason = try reader.readString(limit: Directive.maximumReasonBytes)
             guard !reason.isEmpty else { throw TrustError(.badDirective, "a directive has an empty reason") }
             let signature = try reader.readBytes(64)

@@ -302,7 +302,10 @@ import WaypostTrust
         #expect(Self.bundle([Frame.header(nodes: Self.nodes, versions: [(1, 4), (1, 5)])]) == .malformed)
         #expect(Self.bundle([Frame.header(nodes: Self.nodes, versions: [(1, 0), (1, 5)])]) == .malformed)
         #expect(Self.bundle([Frame.header(nodes: Self.nodes, versions: [(0, 0)])]) == .malformed)
-        #expect(Self.bundle([Frame.header(nodes: Self.nodes, versions: [(0, 1), (1, .max)])]) == nil)
+        // Entries up to 2^63 - 1, adding up to at most that (bundle.md §2, "Numbers").
+        #expect(Self.bundle([Frame.header(nodes: Self.nodes, versions: [(0, 1), (1, Dot.maximumSequence - 1)])]) == nil)
+        #expect(Self.bundle([Frame.header(nodes: Self.nodes, versions: [(0, 1), (1, Dot.maximumSequence)])]) == .malformed)
+        #expect(Self.bundle([Frame.header(nodes: Self.nodes, versions: [(0, 1), (1, .max)])]) == .malformed)
     }
 
     @Test func aShortHeaderIsRefused() {
@@ -369,7 +372,13 @@ import WaypostTrust
         #expect(Self.run(count: UInt64(change.count) + 1, change) == .malformed)  // more than the bytes could hold
         #expect(Self.run(count: .max, change) == .malformed)
         #expect(Self.run(first: .max, change) == .malformed)  // the last sequence number would overflow
-        #expect(Self.run(first: .max - 1, change) == nil)
+        // Sequence numbers run to 2^63 - 1 (bundle.md §2, "Numbers"): the range of SQLite's INTEGER.
+        #expect(Self.run(first: .max - 1, change) == .malformed)
+        #expect(Self.run(first: 1 << 63, change) == .malformed)
+        #expect(Self.run(first: (1 << 63) + 1, change) == .malformed)
+        #expect(Self.run(first: Dot.maximumSequence, change) == nil)
+        #expect(Self.run(first: Dot.maximumSequence, count: 2, change + change) == .malformed)
+        #expect(Self.run(first: Dot.maximumSequence - 1, count: 2, change + change) == nil)
     }
 
     @Test func runsOfOneOriginMustAscend() {

@@ -54,7 +54,7 @@ import WaypostTrust
         ]
         for operation in operations {
             for erased in [false, true] {
-                let dot = Dot(origin: origin, sequence: UInt64.max - 2)
+                let dot = Dot(origin: origin, sequence: Dot.maximumSequence - 2)
                 let change = Change(
                     dot: dot, timestamp: HybridTimestamp(rawValue: 1 << 62), collection: .service, record: RecordID.random(),
                     field: "household.abcdefgh.given_name", operation: operation)
@@ -214,13 +214,13 @@ import WaypostTrust
         let operations: [WaypostCore.Operation] = [
             .assign(value: longest, supersedes: manyDots),
             .assign(value: "", supersedes: []),
-            .remove(element: "", supersedes: [Dot(origin: nodes[4], sequence: .max)]),
+            .remove(element: "", supersedes: [Dot(origin: nodes[4], sequence: Dot.maximumSequence)]),
             .insert(element: longest),
             .append(entry: "\u{0}"),
             .increment(by: .min), .increment(by: .max), .increment(by: 0), .increment(by: -1),
         ]
-        // The highest sequence numbers a run can carry: first + count - 1 <= 2^64 - 2.
-        let first = UInt64.max - UInt64(operations.count)
+        // The highest sequence numbers a run can carry: first + count - 1 <= 2^63 - 1.
+        let first = Dot.maximumSequence - UInt64(operations.count - 1)
         let timestamps: [UInt64] = [.max, 0, .max, 1, 0x8000_0000_0000_0000, 0x7FFF_FFFF_FFFF_FFFF, 0, .max, 0]
         var batch = ChangeBatch()
         for index in operations.indices {
@@ -233,7 +233,8 @@ import WaypostTrust
             batch.recordKeys[dot] = Array(repeating: 0xFF, count: 32)
             batch.signatures[dot] = Array(repeating: 0xFF, count: 64)
         }
-        let versions = VersionVector([nodes[0]: .max, nodes[1]: 1, nodes[3]: .max - 1])
+        // Entries that add up to 2^63 - 1, the most a vector may hold.
+        let versions = VersionVector([nodes[0]: Dot.maximumSequence - 5, nodes[1]: 1, nodes[3]: 4])
         try expectRoundTrip(
             Bundle(
                 sender: nodes[2], createdAt: .max, senderVersions: versions, batch: batch,

@@ -178,7 +178,8 @@ import WaypostTrust
             try Directive.issue(kind, reason: String(repeating: "é", count: 129), issuedAt: 0, by: keys)
         }
         #expect(error?.message.contains("258 bytes") == true)
-        let longest = try Directive.issue(kind, reason: String(repeating: "é", count: 128), issuedAt: .max, by: keys)
+        let longest = try Directive.issue(
+            kind, reason: String(repeating: "é", count: 128), issuedAt: Directive.latestTime, by: keys)
         #expect(try Directive(decoding: longest.bytes) == longest)
         let unicode = try Directive.issue(kind, reason: "saisi à la frontière 日本", issuedAt: 7, by: keys)
         #expect(try Directive(decoding: unicode.bytes).reason == "saisi à la frontière 日本")

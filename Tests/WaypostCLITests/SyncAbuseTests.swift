@@ -131,6 +131,39 @@ import WaypostSync
         #expect(connection.waitForClose(within: 15), "a peer that goes quiet after the handshake is dropped")
     }
 
+    /// `versions` with numbers no node can hold (issue 15, "Crash at will"): two entries of 2^63, which
+    /// `serve` added up and overflowed, and one of 2^63 + 5, which it converted to `Int64` when it recorded
+    /// the peer's versions. Each now closes that connection as malformed; `serve` keeps running, its
+    /// replica unchanged, and syncs with the next peer.
+    @Test(arguments: [[UInt64(1) << 63, UInt64(1) << 63], [(UInt64(1) << 63) + 5]])
+    func versionsPastTheLargestSequenceNumberCloseTheConnectionAndServeStaysUp(entries: [UInt64]) throws {
+        let sandbox = try Sandbox()
+        let (post, clinic) = try sandbox.pair()
+        try post.succeed(["case", "add", "given_name=Amina"])
+        let serve = try ServeProcess(post)
+        let before = try post.content()
+        var (connection, channel) = try handshake(as: clinic, with: serve)
+        let accept = try #require(connection.readFrame())
+        #expect(try SyncMessage(decoding: channel.receiving.open(accept)) == .accept)
+        _ = try #require(connection.readFrame())  // the server's versions
+        // Written by hand: this node's own encoder writes only what its decoder accepts.
+        var writer = ByteWriter()
+        writer.write(UInt8(0x10))
+        writer.write(varint: UInt64(entries.count))
+        let origins = [NodeID(bytes: [UInt8](repeating: 0xA0, count: 32)), NodeID(bytes: [UInt8](repeating: 0xB0, count: 32))]
+        for (origin, sequence) in zip(origins, entries) {
+            writer.write(bytes: origin.bytes)
+            writer.write(varint: sequence)
+        }
+        connection.sendFrame(channel.sending.seal(writer.bytes))
+        #expect(connection.waitForClose(within: 10), "\(serve.log)")
+        #expect(serve.isRunning, "\(serve.log)")
+        #expect(try post.content() == before)
+        try clinic.succeed(["sync", serve.address])
+        #expect(try clinic.caseIDs().count == 1)
+        #expect(serve.isRunning, "\(serve.log)")
+    }
+
     /// Issue 15, §3: frames up to 4 MiB were taken from the third frame on, before the peer was accepted.
     @Test func frameOverTheHandshakeLimitBeforeAcceptanceClosesTheConnection() throws {
         let sandbox = try Sandbox()

@@ -11,16 +11,17 @@ import WaypostTesting
         NodeID(bytes: (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) })
     }
 
-    static func sequence(_ generator: inout SplitMix64) -> UInt64 {
-        // Every varint length, from one byte to ten.
-        let bits = generator.int(in: 0...64)
-        return max(
-            1, bits == 64 ? UInt64.random(in: 1...UInt64.max, using: &generator) : generator.next() >> (64 - bits))
+    static func sequence(_ generator: inout SplitMix64, bits most: Int = 63) -> UInt64 {
+        // Every varint length, from one byte to nine (sequence numbers are at most 2^63 - 1: 63 bits).
+        let bits = generator.int(in: 0...most)
+        return max(1, bits == 0 ? 0 : generator.next() >> (64 - bits))
     }
 
     static func versions(_ generator: inout SplitMix64, origins: Int) -> VersionVector {
-        VersionVector(
-            Dictionary((0..<origins).map { _ in (node(&generator), sequence(&generator)) }) { first, _ in first })
+        // The entries add up to at most 2^63 - 1: each has at most 63 - log2(origins) bits.
+        let bits = 63 - (UInt64(max(origins, 1)).bitWidth - UInt64(max(origins, 1)).leadingZeroBitCount)
+        return VersionVector(
+            Dictionary((0..<origins).map { _ in (node(&generator), sequence(&generator, bits: bits)) }) { first, _ in first })
     }
 
     /// A message of a random kind and content.
@@ -60,7 +61,7 @@ import WaypostTesting
         .versions(VersionVector()),
         .versions(small),
         .batch(number: 1, frames: []),
-        .batch(number: UInt64.max, frames: Array("WAYPOSTB".utf8) + [0, 2]),
+        .batch(number: Dot.maximumSequence, frames: Array("WAYPOSTB".utf8) + [0, 2]),
         .acknowledge(number: 1, applied: 0, versions: VersionVector()),
         .acknowledge(number: 1 << 40, applied: 2000, versions: small),
         .caughtUp,
@@ -90,7 +91,7 @@ import WaypostTesting
             let acknowledged = SyncMessage.acknowledge(number: 9, applied: 9, versions: versions)
             #expect(try SyncMessage(decoding: acknowledged.encoded) == acknowledged, "\(origins) origins")
         }
-        let extremes = Self.vector([(Nodes.initiator.publicKey, 1), (Nodes.other.publicKey, UInt64.max)])
+        let extremes = Self.vector([(Nodes.initiator.publicKey, 1), (Nodes.other.publicKey, Dot.maximumSequence - 1)])
         #expect(try SyncMessage(decoding: SyncMessage.versions(extremes).encoded) == .versions(extremes))
     }
 

@@ -169,14 +169,23 @@ import WaypostSync
             "refuse-other": .refuse(SyncMessage.Refusal(.other, "")),
             "versions-empty": .versions(VersionVector()),
             "versions": .versions(VersionVector([i: 3, o: 7])),
-            "versions-large": .versions(VersionVector([i: 300, o: UInt64.max, r: 128])),
+            "versions-large": .versions(VersionVector([i: 300, o: Dot.maximumSequence - 428, r: 128])),
             "batch": .batch(number: 1, frames: try ProtocolFiles.hexFile("bundle-v2-frames.hex")),
             "acknowledge": .acknowledge(number: 1, applied: 3, versions: VersionVector([i: 3, o: 7, r: 12])),
             "acknowledge-large": .acknowledge(number: 1 << 32, applied: 2000, versions: VersionVector()),
             "caught-up": .caughtUp,
             "keepalive": .keepalive,
         ]
-        let values = try ProtocolFiles.values("sync-messages.txt")
+        let all = try ProtocolFiles.values("sync-messages.txt")
+        // The messages a reader refuses: numbers out of range (sync.md §4).
+        let refused = all.filter { $0.key.hasPrefix("refused-") }
+        #expect(
+            Set(refused.keys) == ["refused-versions-entry", "refused-versions-total", "refused-versions-sum", "refused-batch-number"])
+        for (name, hex) in refused {
+            let bytes = try ProtocolFiles.hexBytes(hex)
+            #expect(Nodes.code { () throws(SyncError) in try SyncMessage(decoding: bytes) } == .malformed, "\(name)")
+        }
+        let values = all.filter { !$0.key.hasPrefix("refused-") }
         #expect(Set(values.keys) == Set(expected.keys))
         for (name, hex) in values {
             let bytes = try ProtocolFiles.hexBytes(hex)
@@ -192,9 +201,8 @@ import WaypostSync
         func bytes(_ name: String) throws -> [UInt8] { try ProtocolFiles.hexBytes(try #require(values[name])) }
         let (i, o, r) = (Nodes.initiator.publicKey.bytes, Nodes.other.publicKey.bytes, Nodes.responder.publicKey.bytes)
         #expect(
-            try bytes("versions-large") == [0x10, 0x03] + i + [0xac, 0x02] + o + Array(repeating: 0xff, count: 9) + [
-                0x01
-            ] + r + [0x80, 0x01])
+            try bytes("versions-large") == [0x10, 0x03] + i + [0xac, 0x02] + o + [0xd3, 0xfc] + Array(repeating: 0xff, count: 6)
+                + [0x7f] + r + [0x80, 0x01])
         #expect(try bytes("acknowledge-large") == [0x12, 0x80, 0x80, 0x80, 0x80, 0x10, 0xd0, 0x0f, 0x00])
         #expect(try bytes("refuse-other") == [0x02, 0xff])
         // The examples of sync.md §4.

@@ -9,6 +9,27 @@ public struct VersionVector: Sendable, Hashable {
         self.entries = entries.filter { $0.value > 0 }
     }
 
+    /// A vector read from a file or the wire, its numbers checked: every entry at most
+    /// ``Dot/maximumSequence`` (zeros are dropped, as by ``init(_:)``), and all of them adding up to at
+    /// most ``Dot/maximumSequence`` too, so that a count of changes made from one vector, or from the
+    /// difference of two, always fits (`Protocol/bundle.md` §2, "Numbers").
+    ///
+    /// - Throws: ``CoreError`` `outOfRange`, naming the entry that is too large or the total.
+    public init(checking entries: [NodeID: UInt64]) throws(CoreError) {
+        var total: UInt64 = 0
+        for (origin, sequence) in entries where sequence > 0 {
+            try Dot.check(sequence: sequence, of: "the version vector's entry for node \(origin.short)")
+            let (sum, overflow) = total.addingReportingOverflow(sequence)
+            guard !overflow, sum <= Dot.maximumSequence else {
+                throw CoreError(
+                    .outOfRange,
+                    "the version vector's entries add up to more than 2^63 - 1 changes; the data is damaged or forged")
+            }
+            total = sum
+        }
+        self.init(entries)
+    }
+
     /// The highest sequence number seen from `origin`, 0 if none.
     public subscript(origin: NodeID) -> UInt64 {
         entries[origin] ?? 0
@@ -36,8 +57,21 @@ public struct VersionVector: Sendable, Hashable {
         other.entries.allSatisfy { self[$0.key] >= $0.value }
     }
 
-    /// The total number of changes in this vector.
-    public var count: UInt64 { entries.values.reduce(0, +) }
+    /// The total number of changes in this vector, or `UInt64.max` if that does not fit (a vector made
+    /// with ``init(checking:)`` always fits).
+    public var count: UInt64 { missing(from: VersionVector()) }
+
+    /// How many of the changes in this vector the holder of `seen` lacks (for each origin, how far this
+    /// vector is ahead of `seen`, added up), or `UInt64.max` if that does not fit.
+    public func missing(from seen: VersionVector) -> UInt64 {
+        var total: UInt64 = 0
+        for (origin, sequence) in entries where sequence > seen[origin] {
+            let (sum, overflow) = total.addingReportingOverflow(sequence - seen[origin])
+            if overflow { return .max }
+            total = sum
+        }
+        return total
+    }
 
     /// The origins, in a deterministic order.
     public var origins: [NodeID] { entries.keys.sorted() }

@@ -44,11 +44,13 @@ public struct Change: Sendable, Hashable {
         }
     }
 
-    /// Checks a change received from another node against the schema: the field exists, the
-    /// operation fits its kind, and the value is in canonical form.
+    /// Checks a change received from another node against the schema: its numbers are in range
+    /// (``checkNumbers()``), the field exists, the operation fits its kind, and the value is in
+    /// canonical form.
     ///
     /// - Throws: ``CoreError`` saying which change is wrong and why.
     public func validate(against schema: Schema) throws(CoreError) {
+        try checkNumbers()
         let path = try schema[collection].resolve(field)
         // `resolve` accepts an entry key in any case; two spellings would be two addresses for one field.
         guard path.description == field else {
@@ -83,6 +85,19 @@ public struct Change: Sendable, Hashable {
                     throw CoreError(.invalidValue, "change \(dot) appends a \(label) entry that is not a valid structured record")
                 }
             }
+        }
+    }
+
+    /// Checks the numbers of a change received from another node: its sequence number and those of the
+    /// dots it supersedes are 1 to ``Dot/maximumSequence``, so that a replica can store every one of
+    /// them (`Protocol/bundle.md` §2, "Numbers"). A change whose value was erased is checked too.
+    ///
+    /// - Throws: ``CoreError`` `outOfRange`.
+    public func checkNumbers() throws(CoreError) {
+        try Dot.check(sequence: dot.sequence, of: "a change of node \(dot.origin.short)")
+        for superseded in operation.supersedes {
+            try Dot.check(
+                sequence: superseded.sequence, of: "change \(dot) supersedes a dot of node \(superseded.origin.short) that")
         }
     }
 }

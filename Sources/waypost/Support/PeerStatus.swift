@@ -27,16 +27,12 @@ struct PeerStatus {
             return PeerStatus(
                 name: name, node: node, trust: trust, address: peer?.address, lastAddress: contact?.lastAddress,
                 lastSeenAt: contact?.lastSeenAt, lastSyncedAt: contact?.lastSyncedAt, lastImportAt: peer?.lastImportAt,
-                lacksOurs: lacking(in: theirs, of: versions), weLack: lacking(in: versions, of: theirs))
+                lacksOurs: versions.missing(from: theirs), weLack: theirs.missing(from: versions))
         }
         var rows = peers.map { make(name: $0.name, node: $0.node, peer: $0) }
         let named = Set(peers.map(\.node))
         rows += contacts.filter { !named.contains($0.node) }.map { make(name: $0.node.short, node: $0.node, peer: nil) }
         return rows
-    }
-
-    static func lacking(in seen: VersionVector, of held: VersionVector) -> UInt64 {
-        held.entries.reduce(0) { $0 + ($1.value > seen[$1.key] ? $1.value - seen[$1.key] : 0) }
     }
 
     var trustText: String {

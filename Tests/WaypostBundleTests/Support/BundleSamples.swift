@@ -92,7 +92,7 @@ enum BundleSamples {
             Certificate.issue(network: network, node: sender, role: .field, name: "", issuedAt: 0, by: admin),
             Certificate.issue(
                 network: network, node: recipient, role: .field, name: String(repeating: "é", count: 32),
-                issuedAt: .max, by: admin),
+                issuedAt: Directive.latestTime, by: admin),
             Certificate.issue(
                 network: sender, node: recipient, role: .admin, name: "Border post 日本", issuedAt: 1_800_000_000_000,
                 by: senderKeys),
@@ -108,7 +108,7 @@ enum BundleSamples {
             by: senderKeys),
         try! Directive.issue(.revoke(node: recipient, lastAccepted: 0), reason: "x", issuedAt: 0, by: otherKeys),
         try! Directive.issue(
-            .erase(collection: .caseFile, record: record), reason: String(repeating: "é", count: 128), issuedAt: .max,
+            .erase(collection: .caseFile, record: record), reason: String(repeating: "é", count: 128), issuedAt: Directive.latestTime,
             by: senderKeys),
         try! Directive.issue(
             .erase(collection: .service, record: record), reason: "data-protection request 日本", issuedAt: 1,
@@ -130,7 +130,7 @@ enum BundleSamples {
         for (index, origin) in origins.enumerated() {
             // One origin near the top of the sequence space, to exercise the reader's overflow bound.
             next[origin] =
-                index == 1 ? UInt64.max - UInt64(5 * changeCount + 10) : UInt64.random(in: 1...5000, using: &generator)
+                index == 1 ? Dot.maximumSequence - UInt64(5 * changeCount + 10) : UInt64.random(in: 1...5000, using: &generator)
         }
 
         var batch = ChangeBatch()
@@ -182,9 +182,10 @@ enum BundleSamples {
             }
         }
 
+        // Entries up to 2^63 - 1 that add up to at most that (bundle.md §2, "Numbers").
         var versions = VersionVector()
         for node in everyone where Bool.random(using: &generator) {
-            versions.advance(node, to: UInt64.random(in: 1...UInt64.max, using: &generator))
+            versions.advance(node, to: UInt64.random(in: 1...(Dot.maximumSequence / UInt64(everyone.count)), using: &generator))
         }
         let sender = Bool.random(using: &generator) ? origins[0] : randomNode(using: &generator)
         let certificateCount = Int.random(in: 0...3, using: &generator)
@@ -246,7 +247,7 @@ enum BundleSamples {
                 let sequence: UInt64 =
                     Bool.random(using: &generator)
                     ? UInt64.random(in: 1...100, using: &generator)
-                    : UInt64.random(in: 1...UInt64.max, using: &generator)
+                    : UInt64.random(in: 1...Dot.maximumSequence, using: &generator)
                 return Dot(origin: nodes.randomElement(using: &generator)!, sequence: sequence)
             }
         }
