@@ -63,10 +63,18 @@ import WaypostTrust
         try withTemporaryDirectory { directory in
             let c = try receiver(in: directory)
             let change = change(Dot.maximumSequence, "notes", .append(entry: "far ahead"))
+            // Past the pending window (``PendingLimits``): accepted as a number, not held.
             let report = try c.apply(Self.batch(of: change), from: a)
-            #expect(report.applied == 0)
-            #expect(report.heldBack[a]?.expected == 3)
+            #expect(report.applied == 0 && report.notHeld == 1 && report.heldBack.isEmpty)
             #expect(try c.versions()[a] == 2)
+            // With a window that reaches it, it is held, and the arithmetic on it does not overflow.
+            let wide = try SQLiteReplica.open(
+                at: directory.replicaPath("c"), storageKey: StorageKey(derivedFrom: cKeys),
+                pendingLimits: PendingLimits(window: UInt64.max, total: 10))
+            let held = try wide.apply(Self.batch(of: change), from: a)
+            #expect(held.applied == 0)
+            #expect(held.heldBack[a]?.expected == 3)
+            #expect(try wide.versions()[a] == 2)
         }
     }
 
