@@ -521,7 +521,7 @@ struct SyncSession: Sendable {
         }
 
         static func lacking(in seen: VersionVector, of held: VersionVector) -> UInt64 {
-            held.entries.reduce(0) { $0 + ($1.value > seen[$1.key] ? $1.value - seen[$1.key] : 0) }
+            held.missing(from: seen)  // saturating: a sum of entries never traps
         }
 
         // MARK: Frames
