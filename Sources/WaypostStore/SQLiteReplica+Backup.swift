@@ -14,14 +14,7 @@ extension SQLiteReplica {
     ///
     /// - Throws: ``StoreError`` `alreadyExists` if `path` exists, `diskFull`, `database`.
     public func snapshot(into path: String) throws(StoreError) {
-        let descriptor = Foundation.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else {
-            if errno == EEXIST { throw StoreError(.alreadyExists, "\(path) exists already; remove it and try again") }
-            if errno == ENOSPC { throw StoreError.diskFull }
-            throw StoreError(.database, "cannot create \(path): \(String(cString: strerror(errno)))")
-        }
-        _ = fchmod(descriptor, 0o600)
-        close(descriptor)
+        try SQLiteReplica.createOwnerOnlyFile(path, existing: "\(path) exists already; remove it and try again")
         try SQLiteReplica.run {
             try database.writeWithoutTransaction { db in try db.execute(sql: "VACUUM INTO ?", arguments: [path]) }
         }

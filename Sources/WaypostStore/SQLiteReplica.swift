@@ -53,14 +53,7 @@ public final class SQLiteReplica: Sendable {
         pendingLimits: PendingLimits = .standard
     ) throws(StoreError) -> SQLiteReplica {
         // An empty file is a new database to SQLite; making it here, exclusively, fixes its mode.
-        let descriptor = Foundation.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else {
-            if errno == EEXIST { throw StoreError(.alreadyExists, "a replica already exists at \(path)") }
-            if errno == ENOSPC { throw StoreError.diskFull }
-            throw StoreError(.database, "cannot create \(path): \(String(cString: strerror(errno)))")
-        }
-        _ = fchmod(descriptor, 0o600)
-        close(descriptor)
+        try createOwnerOnlyFile(path, existing: "a replica already exists at \(path)")
         let database = try openDatabase(path, storageKey: storageKey, schema: schema, maximumPageCount: maximumPageCount)
         try run {
             try database.inDatabase { db in
@@ -158,6 +151,21 @@ public final class SQLiteReplica: Sendable {
         return SQLiteReplica(
             database: database, localNode: node, schema: schema, storageKey: storageKey, wallClock: wallClock,
             pendingLimits: pendingLimits)
+    }
+
+    /// Creates an empty file at `path`, readable by its owner alone whatever the umask, failing if one is
+    /// there: SQLite takes an empty file for a new database (and gives its `-wal` and `-shm` the same mode).
+    ///
+    /// - Throws: ``StoreError`` `alreadyExists` with `existing` as its message, `diskFull`, `database`.
+    static func createOwnerOnlyFile(_ path: String, existing: String) throws(StoreError) {
+        let descriptor = Foundation.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else {
+            if errno == EEXIST { throw StoreError(.alreadyExists, existing) }
+            if errno == ENOSPC { throw StoreError.diskFull }
+            throw StoreError(.database, "cannot create \(path): \(String(cString: strerror(errno)))")
+        }
+        _ = fchmod(descriptor, 0o600)
+        close(descriptor)
     }
 
     /// Takes group and other permissions away from the replica's files, for replicas made by a Waypost
