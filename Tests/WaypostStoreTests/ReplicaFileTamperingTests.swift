@@ -237,6 +237,18 @@ import WaypostCrypto
         }
     }
 
+    @Test("the schema fingerprint opening relies on is the one the migrations make, and the last migration is the latest")
+    func theLatestFingerprintIsTheMigrationsOwn() throws {
+        let computed = try ReplicaSchema.latestSchemaFingerprint()
+        #expect(
+            computed == ReplicaSchema.latestFingerprint,
+            "set ReplicaSchema.latestFingerprint to \(computed.map { String(format: "%02x", $0) }.joined())")
+        let queue = try DatabaseQueue()
+        let migrator = ReplicaSchema.migrator(storageKey: nil)
+        try migrator.migrate(queue)
+        #expect(try queue.read { db in try migrator.appliedMigrations(db).last } == ReplicaSchema.latestMigration)
+    }
+
     private static func mode(_ path: String) throws -> Int {
         let attributes = try FileManager.default.attributesOfItem(atPath: path)
         return (attributes[.posixPermissions] as? Int ?? -1) & 0o777
