@@ -46,6 +46,14 @@ public final class Node: Sendable {
         guard !name.isEmpty, name.count <= 64 else {
             throw NodeError(.invalidName, "give the node a name of 1 to 64 characters with --name")
         }
+        // The home is made readable by its owner alone: a directory holding anything else (`--home /tmp` by
+        // mistake) is not taken for one.
+        if let others = try? files.contentsOfDirectory(atPath: home.path).filter({ !NodeHome.isNodeFile($0) }), !others.isEmpty {
+            throw NodeError(
+                .file,
+                "\(home.path) holds other files (\(others.sorted().prefix(3).joined(separator: ", "))\(others.count > 3 ? ", ..." : "")); "
+                    + "give 'init' a new or empty directory with --home; nothing was created")
+        }
         let pair: SigningKeyPair
         do {
             try files.createDirectory(atPath: home.path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])

@@ -25,13 +25,25 @@ public struct NodeHome: Sendable, Hashable {
     /// The identity key file.
     public var identityPath: String { path + "/identity.key" }
 
-    /// Takes group and other permissions away from the directory and every file and folder in it, so that
-    /// a home made by hand, or by a Waypost that left modes to the umask, is readable by its owner alone.
-    /// Symbolic links are left alone, and so is what they point to.
+    /// Takes group and other permissions away from the directory and the node's own files in it (the key
+    /// files, the replica with its `-wal` and `-shm`, the `networks` folder and what it holds, and any other
+    /// `replica.sqlite*` or `.wp*` file Waypost left there), so that a home made by hand, or by a Waypost that
+    /// left modes to the umask, is readable by its owner alone. Nothing else in the directory is touched (a
+    /// home given by mistake as `/tmp` must not change every file in it), nor symbolic links.
     func restrictToOwner() {
         restrict(path)
-        guard let entries = FileManager.default.enumerator(atPath: path) else { return }
-        for case let relative as String in entries { restrict(path + "/" + relative) }
+        let files = FileManager.default
+        for name in (try? files.contentsOfDirectory(atPath: path)) ?? [] where Self.isNodeFile(name) {
+            restrict(path + "/" + name)
+        }
+        let networks = path + "/networks"
+        for name in (try? files.contentsOfDirectory(atPath: networks)) ?? [] { restrict(networks + "/" + name) }
+    }
+
+    /// Whether a file of the home directory is one of the node's own.
+    static func isNodeFile(_ name: String) -> Bool {
+        name == "identity.key" || name == "networks" || name == "serve.lock" || name.hasPrefix("replica.sqlite")
+            || name.hasSuffix(".wpb") || name.hasSuffix(".wpbackup")
     }
 
     private func restrict(_ file: String) {

@@ -45,6 +45,23 @@ import Testing
         try Self.expectOwnerOnly(home.home)
     }
 
+    @Test("init refuses a directory that holds other files, and tightening a home touches only the node's own files")
+    func tighteningTouchesOnlyTheNodesFiles() throws {
+        let sandbox = try Sandbox()
+        let shared = sandbox.path("shared")
+        try FileManager.default.createDirectory(atPath: shared, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+        FileManager.default.createFile(atPath: shared + "/notes.txt", contents: Data("x".utf8), attributes: [.posixPermissions: 0o644])
+        let mistaken = try sandbox.run(["init", "--home", shared, "--name", "post", "--insecure-fast-passphrase-for-tests"])
+        expectFailure(mistaken, exitCode: 1, mentioning: ["notes.txt", "new or empty directory"])
+        #expect(!FileManager.default.fileExists(atPath: shared + "/identity.key"))
+        #expect(try FileManager.default.attributesOfItem(atPath: shared)[.posixPermissions] as? Int == 0o755)
+        // A file someone put in a real home later keeps its mode.
+        let post = try sandbox.node("post")
+        FileManager.default.createFile(atPath: post.home + "/readme.txt", contents: Data("x".utf8), attributes: [.posixPermissions: 0o644])
+        try post.succeed(["status"])
+        #expect(try FileManager.default.attributesOfItem(atPath: post.home + "/readme.txt")[.posixPermissions] as? Int == 0o644)
+    }
+
     private static func expectOwnerOnly(_ home: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
         let manager = FileManager.default
         let paths = [home] + (try manager.subpathsOfDirectory(atPath: home)).map { home + "/" + $0 }
