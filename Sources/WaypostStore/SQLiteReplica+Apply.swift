@@ -11,7 +11,8 @@ extension SQLiteReplica {
     /// 1. every change must fit the schema, and its sequence number and superseded dots must be 1 to
     ///    ``WaypostCore/Dot/maximumSequence`` (``WaypostCore/Change/checkNumbers()``), so that each is stored
     ///    as it is;
-    /// 2. `certificates` are stored (each was checked against its issuer when decoded);
+    /// 2. the `certificates` that can count here are stored (each was checked against its issuer when
+    ///    decoded; ``WaypostTrust/CertificateAdmission`` decides which), the others counted;
     /// 3. `directives` are judged: those whose issuer is an admin here are stored and take effect (a
     ///    revocation at once, for the checks below), the others are refused and counted
     ///    (`Protocol/trust.md` §7);
@@ -256,13 +257,11 @@ struct ApplyContext {
         // else it is a relay withholding the value (`Protocol/trust.md` §7.5). It is held, with what follows
         // it, until the valued copy comes (which then replaces it) or an erasure of its record does.
         let erased = self.erased
+        let isErased = { (chained: ChainedChange) in
+            erased.contains(FieldAddress.RecordKey(collection: chained.change.collection, record: chained.change.record))
+        }
         func cutAtWithheldValue() {
-            guard
-                let cut = run.firstIndex(where: { chained in
-                    chained.digest != nil
-                        && !erased.contains(FieldAddress.RecordKey(collection: chained.change.collection, record: chained.change.record))
-                })
-            else { return }
+            guard let cut = run.firstIndex(where: { $0.digest != nil && !isErased($0) }) else { return }
             if candidates == nil { candidates = incoming() }
             run.removeSubrange(cut...)
             report.withheldValues += 1
@@ -294,12 +293,10 @@ struct ApplyContext {
         let appliedThrough = applied + UInt64(verified.count)
         // A held change to a record erased here is not kept, not even sealed: it comes again with its
         // predecessors (this node's versions do not count it) and is then kept only as its digest.
-        let isKept = { (chained: ChainedChange) in
-            !erased.contains(FieldAddress.RecordKey(collection: chained.change.collection, record: chained.change.record))
-        }
+        let isKept = { (chained: ChainedChange) in !isErased(chained) }
         // Held only within the window after what is applied now (``PendingLimits``).
         let horizon = appliedThrough.addingReportingOverflow(pendingLimits.window)
-        let isWithinWindow = { (sequence: UInt64) in sequence > appliedThrough && (horizon.overflow || sequence <= horizon.partialValue) }
+        let isWithinWindow = { (sequence: UInt64) in horizon.overflow || sequence <= horizon.partialValue }
         let unapplied =
             if let candidates {
                 candidates.filter { sequence, chained in sequence > appliedThrough && isKept(chained) }
